@@ -1,0 +1,35 @@
+-- Waking worker consumers: one NOTIFY per statement and stream, never one per row.
+--
+-- The channel of a stream is derived from (app, stream) by a hash, so that any app or topic
+-- string gives a valid, fixed-length channel name that no caller can inject into.
+-- NOTIFY is only a hint: consumers also poll, so a lost notification delays, never loses work.
+
+CREATE OR REPLACE FUNCTION hotmesh.stream_channel(p_app_id text, p_stream text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $$
+    SELECT 'hotmesh_w_' || md5(length(p_app_id)::text || ':' || p_app_id || p_stream)
+$$;
+
+CREATE OR REPLACE FUNCTION hotmesh.notify_worker_streams()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM pg_notify(hotmesh.stream_channel(s.app_id, s.stream_name), '')
+    FROM (
+        SELECT DISTINCT n.app_id, n.stream_name
+        FROM new_rows n
+        WHERE n.visible_at <= hotmesh.now()
+    ) s;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER worker_streams_notify
+    AFTER INSERT ON hotmesh.worker_streams
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION hotmesh.notify_worker_streams();

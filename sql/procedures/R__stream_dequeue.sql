@@ -1,0 +1,71 @@
+-- Claim up to p_batch ready messages of a worker stream for p_consumer, leased for p_lease_ms.
+--
+-- Expired leases are reclaimed first (R__stream_reclaim.sql), in the same transaction, so a
+-- crashed consumer's messages come back without a separate sweeper. The claim is a
+-- MATERIALIZED CTE with FOR UPDATE SKIP LOCKED: competing consumers never wait on each other
+-- and never claim more than p_batch rows. Order: priority (higher first), then id.
+-- delivery is the lease's fencing token: ack, heartbeat, fail and release must present it.
+
+CREATE OR REPLACE FUNCTION hotmesh.stream_dequeue(
+    p_app_id text,
+    p_stream text,
+    p_consumer text,
+    p_batch integer DEFAULT 10,
+    p_lease_ms integer DEFAULT 30000
+)
+RETURNS TABLE (
+    id bigint,
+    message jsonb,
+    delivery integer,
+    retry_attempt integer,
+    priority integer,
+    job_key text,
+    workflow_name text,
+    created_at timestamptz
+)
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_now timestamptz := hotmesh.now();
+BEGIN
+    IF p_batch IS NULL OR p_batch NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'stream_dequeue: batch must be from 1 to 1000, got %', p_batch
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_lease_ms IS NULL OR p_lease_ms < 1 THEN
+        RAISE EXCEPTION 'stream_dequeue: lease must be a positive number of milliseconds, got %',
+            p_lease_ms
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF coalesce(p_consumer, '') = '' THEN
+        RAISE EXCEPTION 'stream_dequeue: consumer must be a non-empty string'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    PERFORM hotmesh.stream_reclaim(p_app_id, p_stream, p_batch);
+
+    RETURN QUERY
+    WITH ready AS MATERIALIZED (
+        SELECT s.id
+        FROM hotmesh.worker_streams s
+        WHERE s.app_id = p_app_id
+          AND s.stream_name = p_stream
+          AND s.reserved_at IS NULL
+          AND s.expired_at IS NULL
+          AND s.visible_at <= v_now
+        ORDER BY s.priority DESC, s.id
+        LIMIT p_batch
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE hotmesh.worker_streams s
+    SET reserved_at      = v_now,
+        reserved_by      = p_consumer,
+        lease_expires_at = v_now + p_lease_ms * interval '1 millisecond',
+        deliveries       = s.deliveries + 1
+    FROM ready
+    WHERE s.id = ready.id
+    RETURNING s.id, s.message, s.deliveries, s.retry_attempt, s.priority, s.job_key,
+              s.workflow_name, s.created_at;
+END
+$$;

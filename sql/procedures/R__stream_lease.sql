@@ -1,0 +1,101 @@
+-- What a consumer does with messages it holds: ack, heartbeat, release.
+--
+-- Each takes parallel arrays of message ids and the delivery (fencing token) dequeue returned,
+-- so one call serves one message or a batch. A message whose lease was lost (reclaimed and
+-- perhaps delivered again) is left alone and missing from the result: a late consumer can
+-- never ack or extend somebody else's delivery.
+
+-- Ack: the message is done. The row is kept (expired_at set) until retention prunes it.
+CREATE OR REPLACE FUNCTION hotmesh.stream_ack(
+    p_consumer text,
+    p_ids bigint[],
+    p_deliveries integer[]
+)
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM hotmesh.check_lease_arrays(p_ids, p_deliveries);
+    RETURN QUERY
+    UPDATE hotmesh.worker_streams s
+    SET expired_at = hotmesh.now()
+    FROM unnest(p_ids, p_deliveries) AS held (id, delivery)
+    WHERE s.id = held.id
+      AND s.deliveries = held.delivery
+      AND s.reserved_by = p_consumer
+      AND s.reserved_at IS NOT NULL
+      AND s.expired_at IS NULL
+    RETURNING s.id;
+END
+$$;
+
+-- Heartbeat: extend the leases still held to now + p_lease_ms; returns the ids still held.
+CREATE OR REPLACE FUNCTION hotmesh.stream_heartbeat(
+    p_consumer text,
+    p_ids bigint[],
+    p_deliveries integer[],
+    p_lease_ms integer DEFAULT 30000
+)
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM hotmesh.check_lease_arrays(p_ids, p_deliveries);
+    IF p_lease_ms IS NULL OR p_lease_ms < 1 THEN
+        RAISE EXCEPTION 'stream_heartbeat: lease must be a positive number of milliseconds, got %',
+            p_lease_ms
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY
+    UPDATE hotmesh.worker_streams s
+    SET lease_expires_at = hotmesh.now() + p_lease_ms * interval '1 millisecond'
+    FROM unnest(p_ids, p_deliveries) AS held (id, delivery)
+    WHERE s.id = held.id
+      AND s.deliveries = held.delivery
+      AND s.reserved_by = p_consumer
+      AND s.reserved_at IS NOT NULL
+      AND s.expired_at IS NULL
+    RETURNING s.id;
+END
+$$;
+
+-- Release: give messages back unprocessed (a consumer stopping); they are ready at once and
+-- the release counts as neither a reclaim nor a retry.
+CREATE OR REPLACE FUNCTION hotmesh.stream_release(
+    p_consumer text,
+    p_ids bigint[],
+    p_deliveries integer[]
+)
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM hotmesh.check_lease_arrays(p_ids, p_deliveries);
+    RETURN QUERY
+    UPDATE hotmesh.worker_streams s
+    SET reserved_at = NULL,
+        reserved_by = NULL,
+        lease_expires_at = NULL
+    FROM unnest(p_ids, p_deliveries) AS held (id, delivery)
+    WHERE s.id = held.id
+      AND s.deliveries = held.delivery
+      AND s.reserved_by = p_consumer
+      AND s.reserved_at IS NOT NULL
+      AND s.expired_at IS NULL
+    RETURNING s.id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION hotmesh.check_lease_arrays(p_ids bigint[], p_deliveries integer[])
+RETURNS void
+LANGUAGE plpgsql
+IMMUTABLE
+AS $$
+BEGIN
+    IF p_ids IS NULL OR p_deliveries IS NULL
+       OR cardinality(p_ids) <> cardinality(p_deliveries) THEN
+        RAISE EXCEPTION 'message ids and deliveries must be arrays of the same length'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;

@@ -1,0 +1,47 @@
+-- Reclaim messages whose lease expired unanswered (a crashed or stalled consumer).
+--
+-- Each expiry counts as a reclaim. A message is made ready again until it has been reclaimed
+-- reclaim_count times; the expiry after that dead-letters it (kept for inspection, never
+-- dropped). Rows another session holds are skipped, not waited for.
+-- Returns the number of messages reclaimed or dead-lettered.
+
+CREATE OR REPLACE FUNCTION hotmesh.stream_reclaim(
+    p_app_id text,
+    p_stream text,
+    p_limit integer DEFAULT 100
+)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_now   timestamptz := hotmesh.now();
+    v_count integer;
+BEGIN
+    WITH expired AS MATERIALIZED (
+        SELECT s.id
+        FROM hotmesh.worker_streams s
+        WHERE s.app_id = p_app_id
+          AND s.stream_name = p_stream
+          AND s.reserved_at IS NOT NULL
+          AND s.expired_at IS NULL
+          AND s.lease_expires_at <= v_now
+        ORDER BY s.lease_expires_at
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE hotmesh.worker_streams s
+    SET reserved_at        = NULL,
+        reserved_by        = NULL,
+        lease_expires_at   = NULL,
+        reclaims           = s.reclaims + 1,
+        expired_at         = CASE WHEN s.reclaims >= s.reclaim_count THEN v_now END,
+        dead_lettered_at   = CASE WHEN s.reclaims >= s.reclaim_count THEN v_now END,
+        dead_letter_reason = CASE WHEN s.reclaims >= s.reclaim_count
+            THEN format('lease expired %s times (reclaimCount %s)', s.reclaims + 1, s.reclaim_count)
+        END
+    FROM expired
+    WHERE s.id = expired.id;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;

@@ -1,0 +1,21 @@
+-- hotmesh.now() and the test clock.
+BEGIN;
+SELECT plan(6);
+
+SELECT is(hotmesh.now(), now(), 'without the test clock, now() is the transaction time');
+
+SET LOCAL hotmesh.clock = 'test';
+SELECT is(hotmesh.now(), now(), 'the test clock with no time set falls back to now()');
+
+SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
+SELECT is(hotmesh.now(), '2030-01-01 00:00:00+00'::timestamptz, 'set_test_clock sets the time');
+
+SELECT is(hotmesh.advance_test_clock('90 seconds'), '2030-01-01 00:01:30+00'::timestamptz,
+          'advance_test_clock returns the new time');
+SELECT is(hotmesh.now(), '2030-01-01 00:01:30+00'::timestamptz, 'now() follows the advanced clock');
+
+SET LOCAL hotmesh.clock = '';
+SELECT is(hotmesh.now(), now(), 'turning the setting off restores the real clock');
+
+SELECT * FROM finish();
+ROLLBACK;
