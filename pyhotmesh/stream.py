@@ -1,0 +1,221 @@
+"""Worker streams from Python: thin calls of the hotmesh.stream_* SQL functions.
+
+Every method is one SQL call and one transaction (the pool's connections are in autocommit).
+Calls that are safe to repeat (dequeue, ack, heartbeat, release, fail, dead-letter: a lease's
+delivery number fences them) are retried across a dropped connection; publish is not, because
+a publish that committed before the connection broke would be published twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger("pyhotmesh.stream")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StreamMessage:
+    """A message a consumer holds: its payload and the lease it was delivered under."""
+
+    id: int
+    stream: str
+    data: dict[str, Any]  # the StreamData object that was published
+    delivery: int  # the lease's fencing token
+    retry_attempt: int  # error retries before this delivery
+    priority: int
+    job_key: str
+    workflow_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FailOutcome:
+    outcome: str  # 'retried', 'dead_lettered' or 'lost'
+    attempt: int | None
+    visible_at: datetime | None
+
+
+class Streams:
+    """The worker streams of one app."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        app_id: str,
+        *,
+        reconnect_for: float = 30.0,
+    ) -> None:
+        self.pool = pool
+        self.app_id = app_id
+        self.reconnect_for = reconnect_for
+
+    async def publish(
+        self,
+        stream: str,
+        messages: Mapping[str, Any] | Iterable[Mapping[str, Any]],
+        *,
+        priority: int | None = None,
+        delay_ms: int | None = None,
+        retry: Mapping[str, Any] | None = None,
+        reclaim_count: int | None = None,
+    ) -> list[int]:
+        """Publish one message or many in one statement; returns their ids in order."""
+        payload = [messages] if isinstance(messages, Mapping) else list(messages)
+        options: dict[str, Any] = {}
+        if priority is not None:
+            options["priority"] = priority
+        if delay_ms is not None:
+            options["delay_ms"] = delay_ms
+        if retry is not None:
+            options["retry"] = dict(retry)
+        if reclaim_count is not None:
+            options["reclaimCount"] = reclaim_count
+        async with self.pool.connection() as conn:
+            rows = await (
+                await conn.execute(
+                    "SELECT id FROM hotmesh.stream_publish(%s, %s, %s, %s) AS id",
+                    (self.app_id, stream, Jsonb(payload), Jsonb(options)),
+                )
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    async def dequeue(
+        self, stream: str, consumer: str, batch: int, lease_ms: int
+    ) -> list[StreamMessage]:
+        rows = await self._fetch(
+            "SELECT id, message, delivery, retry_attempt, priority, job_key, workflow_name,"
+            " created_at FROM hotmesh.stream_dequeue(%s, %s, %s, %s, %s)",
+            (self.app_id, stream, consumer, batch, lease_ms),
+        )
+        messages = [StreamMessage(row[0], stream, row[1], *row[2:]) for row in rows]
+        messages.sort(key=lambda m: (-m.priority, m.id))
+        return messages
+
+    async def ack(self, consumer: str, messages: Iterable[StreamMessage]) -> set[int]:
+        """Ack held messages; returns the ids acked (a lost lease is missing)."""
+        return await self._lease_call("stream_ack", consumer, messages)
+
+    async def heartbeat(
+        self, consumer: str, messages: Iterable[StreamMessage], lease_ms: int
+    ) -> set[int]:
+        """Extend held leases; returns the ids still held."""
+        return await self._lease_call("stream_heartbeat", consumer, messages, lease_ms)
+
+    async def release(self, consumer: str, messages: Iterable[StreamMessage]) -> set[int]:
+        """Give held messages back unprocessed."""
+        return await self._lease_call("stream_release", consumer, messages)
+
+    async def fail(
+        self,
+        consumer: str,
+        message: StreamMessage,
+        error: Mapping[str, Any],
+        policy: Mapping[str, Any] | None = None,
+    ) -> FailOutcome:
+        """Report a failed callback: the message is retried with backoff or dead-lettered."""
+        rows = await self._fetch(
+            "SELECT outcome, attempt, visible_at FROM hotmesh.stream_fail(%s, %s, %s, %s, %s)",
+            (
+                consumer,
+                message.id,
+                message.delivery,
+                Jsonb(dict(error)),
+                Jsonb(dict(policy)) if policy is not None else None,
+            ),
+        )
+        return FailOutcome(*rows[0])
+
+    async def dead_letter(
+        self,
+        consumer: str,
+        message: StreamMessage,
+        reason: str,
+        error: Mapping[str, Any] | None = None,
+    ) -> bool:
+        rows = await self._fetch(
+            "SELECT hotmesh.stream_dead_letter(%s, %s, %s, %s, %s)",
+            (consumer, message.id, message.delivery, reason,
+             Jsonb(dict(error)) if error is not None else None),
+        )
+        return bool(rows[0][0])
+
+    async def depth(self, stream: str) -> int:
+        rows = await self._fetch("SELECT hotmesh.stream_depth(%s, %s)", (self.app_id, stream))
+        return int(rows[0][0])
+
+    async def stats(self, stream: str) -> dict[str, int]:
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+            await cur.execute(
+                "SELECT * FROM hotmesh.stream_stats(%s, %s)", (self.app_id, stream)
+            )
+            row = await cur.fetchone()
+        return dict(row or {})
+
+    async def channel(self, stream: str) -> str:
+        """The LISTEN channel on which inserts into this stream are announced."""
+        rows = await self._fetch(
+            "SELECT hotmesh.stream_channel(%s, %s)", (self.app_id, stream)
+        )
+        return rows[0][0]
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _lease_call(
+        self, function: str, consumer: str, messages: Iterable[StreamMessage], *extra: Any
+    ) -> set[int]:
+        held = list(messages)
+        if not held:
+            return set()
+        placeholders = ", ".join(["%s"] * (3 + len(extra)))
+        rows = await self._fetch(
+            f"SELECT id FROM hotmesh.{function}({placeholders}) AS id",
+            (consumer, [m.id for m in held], [m.delivery for m in held], *extra),
+        )
+        return {row[0] for row in rows}
+
+    async def _fetch(self, query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        async def call() -> list[tuple[Any, ...]]:
+            async with self.pool.connection() as conn:
+                return await (await conn.execute(query, params)).fetchall()
+
+        return await retry_on_disconnect(call, self.reconnect_for)
+
+
+async def retry_on_disconnect(call: Callable[[], Awaitable[T]], within: float) -> T:
+    """Run ``call``, retrying with backoff while the database is unreachable, for ``within`` s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    delay = 0.05
+    while True:
+        try:
+            return await call()
+        except psycopg.OperationalError as exc:
+            if loop.time() + delay > deadline:
+                raise
+            log.warning("database call failed (%s); retrying in %.2fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+def error_payload(exc: BaseException) -> dict[str, Any]:
+    """How a callback's exception is stored in last_error: HotMesh's {message, name, stack}."""
+    code = getattr(exc, "code", None)
+    return {
+        "message": str(exc) or type(exc).__name__,
+        "name": type(exc).__name__,
+        "code": code if isinstance(code, int) else 500,
+        "stack": "".join(traceback.format_exception(exc)),
+    }
+

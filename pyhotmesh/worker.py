@@ -1,0 +1,262 @@
+"""The worker host: runs a Python callback for every message of a worker stream.
+
+A worker subscribes one topic to an async (or plain) callback and
+
+* wakes on NOTIFY from the stream's channel, with polling as the safety net (a notification
+  is a hint; a lost one only delays work);
+* runs up to ``concurrency`` callbacks at once, dequeuing no more than it has free slots;
+* heartbeats the leases of running callbacks, so a long callback keeps its message;
+* sends a failing callback's message through the retry policy (backoff, then dead-letter);
+* survives a dropped connection: calls are retried and the LISTEN connection is re-opened,
+  and a message whose answer was lost comes back after its lease;
+* stops gracefully: no new dequeues, running callbacks finish, leases of the rest are released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import uuid
+from collections import Counter
+from typing import Any, Awaitable, Callable, Mapping
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import AsyncConnectionPool
+
+from .connection import ConnectionConfig, resolve_conninfo
+from .errors import ConfigurationError
+from .stream import StreamMessage, Streams, error_payload
+
+log = logging.getLogger("pyhotmesh.worker")
+
+Callback = Callable[[dict[str, Any]], Awaitable[Any] | Any]
+
+
+class Worker:
+    """Consumes one worker stream (``topic``) of an app with ``callback``.
+
+    The callback receives the published message (a HotMesh StreamData dict) and may return a
+    value; raising sends the message through the retry policy. Options use HotMesh's names:
+
+    * ``reclaim_delay`` (ms): the lease; a message unanswered this long is reclaimed.
+    * ``reclaim_count``: how often a message may be reclaimed before it is dead-lettered
+      (set per message at publish; here only for messages published through this worker).
+    * ``retry``: the policy for messages that carry none
+      (``{'maximumAttempts', 'backoffCoefficient', 'maximumInterval', 'initialInterval'}``).
+    * ``readonly``: never dequeue (a worker that only publishes).
+    """
+
+    def __init__(
+        self,
+        *,
+        app_id: str,
+        topic: str,
+        callback: Callback,
+        connection: ConnectionConfig = None,
+        concurrency: int = 1,
+        reclaim_delay: int = 30_000,
+        retry: Mapping[str, Any] | None = None,
+        readonly: bool = False,
+        poll_interval: float = 1.0,
+        batch_size: int = 10,
+        guid: str | None = None,
+    ) -> None:
+        if not isinstance(app_id, str) or not app_id:
+            raise ConfigurationError("worker app_id must be a non-empty string")
+        if not isinstance(topic, str) or not topic:
+            raise ConfigurationError("worker topic must be a non-empty string")
+        if not callable(callback):
+            raise ConfigurationError(f"worker callback for topic {topic!r} is not callable")
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigurationError(f"worker concurrency must be >= 1, got {concurrency!r}")
+        if not isinstance(reclaim_delay, int) or reclaim_delay < 100:
+            raise ConfigurationError(
+                f"worker reclaim_delay must be at least 100 ms, got {reclaim_delay!r}"
+            )
+        self.app_id = app_id
+        self.topic = topic
+        self.callback = callback
+        self._callback_is_async = inspect.iscoroutinefunction(callback) or (
+            inspect.iscoroutinefunction(getattr(callback, "__call__", None))
+        )
+        self.conninfo = resolve_conninfo(connection)
+        self.concurrency = concurrency
+        self.lease_ms = reclaim_delay
+        self.retry = dict(retry) if retry else None
+        self.readonly = readonly
+        self.poll_interval = poll_interval
+        self.batch_size = max(1, min(batch_size, 1000))
+        self.guid = guid or f"wrk-{uuid.uuid4().hex[:16]}"
+        self.counts: Counter[str] = Counter()
+
+        self._pool: AsyncConnectionPool | None = None
+        self._streams: Streams | None = None
+        self._running: dict[int, tuple[StreamMessage, asyncio.Task[None]]] = {}
+        self._wake = asyncio.Event()
+        self._slot_free = asyncio.Event()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def streams(self) -> Streams:
+        if self._streams is None:
+            raise RuntimeError("worker is not started")
+        return self._streams
+
+    async def start(self) -> "Worker":
+        self._pool = AsyncConnectionPool(
+            self.conninfo,
+            min_size=1,
+            max_size=self.concurrency + 2,
+            kwargs={"autocommit": True},
+            open=False,
+            name=f"hotmesh-{self.guid}",
+        )
+        await self._pool.open(wait=True, timeout=30)
+        self._streams = Streams(self._pool, self.app_id)
+        if not self.readonly:
+            channel = await self._streams.channel(self.topic)
+            self._tasks = [
+                asyncio.create_task(self._consume(), name=f"{self.guid}-consume"),
+                asyncio.create_task(self._listen(channel), name=f"{self.guid}-listen"),
+                asyncio.create_task(self._heartbeat(), name=f"{self.guid}-heartbeat"),
+            ]
+        log.info("worker %s consuming %s/%s", self.guid, self.app_id, self.topic)
+        return self
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Stop dequeuing, let running callbacks finish (up to ``timeout`` s), release the rest."""
+        self._stopping = True
+        self._wake.set()
+        self._slot_free.set()
+        consume = [t for t in self._tasks if t.get_name().endswith("-consume")]
+        if consume:
+            await asyncio.gather(*consume, return_exceptions=True)
+        running = [task for _, task in self._running.values()]
+        if running:
+            _, pending = await asyncio.wait(running, timeout=timeout)
+            if pending:
+                unfinished = [m for m, t in self._running.values() if t in pending]
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                released = await self._safely(self.streams.release(self.guid, unfinished))
+                log.info("worker %s released %d unfinished messages", self.guid,
+                         len(released or ()))
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._pool is not None:
+            await self._pool.close()
+        log.info("worker %s stopped (%s)", self.guid, dict(self.counts))
+
+    # -- the consume loop ------------------------------------------------------------------
+
+    async def _consume(self) -> None:
+        errors = 0
+        while not self._stopping:
+            free = self.concurrency - len(self._running)
+            if free <= 0:
+                self._slot_free.clear()
+                await self._slot_free.wait()
+                continue
+            wanted = min(free, self.batch_size)
+            self._wake.clear()
+            try:
+                messages = await self.streams.dequeue(
+                    self.topic, self.guid, wanted, self.lease_ms
+                )
+                errors = 0
+            except psycopg.Error as exc:
+                errors += 1
+                delay = min(0.1 * 2**errors, 5.0)
+                log.warning("worker %s: dequeue failed (%s); retry in %.1fs", self.guid, exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            for message in messages:
+                task = asyncio.create_task(self._process(message))
+                self._running[message.id] = (message, task)
+            if len(messages) < wanted and not self._stopping:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def _process(self, message: StreamMessage) -> None:
+        try:
+            try:
+                if self._callback_is_async:
+                    result = await self.callback(message.data)
+                else:  # a plain function must not block the event loop
+                    result = await asyncio.to_thread(self.callback, message.data)
+                if inspect.isawaitable(result):
+                    await result
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the callback's failure goes through the retry policy
+                self.counts["failed"] += 1
+                outcome = await self._safely(
+                    self.streams.fail(self.guid, message, error_payload(exc), self.retry)
+                )
+                if outcome is not None:
+                    self.counts[outcome.outcome] += 1
+                    log.info("worker %s: message %s failed (%s): %s", self.guid, message.id,
+                             outcome.outcome, exc)
+                return
+            acked = await self._safely(self.streams.ack(self.guid, [message]))
+            if acked and message.id in acked:
+                self.counts["acked"] += 1
+            elif acked is not None:
+                self.counts["lease_lost"] += 1
+                log.warning("worker %s: lease on message %s was lost before the ack",
+                            self.guid, message.id)
+        finally:
+            self._running.pop(message.id, None)
+            self._slot_free.set()
+
+    async def _safely(self, call: Awaitable[Any]) -> Any:
+        """Await a stream call whose failure must not kill the worker: the lease covers it."""
+        try:
+            return await call
+        except psycopg.Error as exc:
+            log.error("worker %s: %s (the message will come back after its lease)",
+                      self.guid, exc)
+            return None
+
+    # -- wake-ups and leases ---------------------------------------------------------------
+
+    async def _listen(self, channel: str) -> None:
+        """LISTEN on the stream's channel; re-connect (with backoff) whenever it drops."""
+        delay = 0.1
+        while not self._stopping:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True
+                ) as conn:
+                    await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    delay = 0.1
+                    self._wake.set()  # catch up with what was published while we were away
+                    async for _ in conn.notifies():
+                        self._wake.set()
+            except psycopg.Error as exc:
+                log.warning("worker %s: LISTEN connection lost (%s); reconnecting", self.guid, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _heartbeat(self) -> None:
+        """Extend the leases of running callbacks every third of the lease."""
+        interval = self.lease_ms / 3000
+        while not self._stopping:
+            await asyncio.sleep(interval)
+            held = [message for message, _ in self._running.values()]
+            if not held:
+                continue
+            kept = await self._safely(self.streams.heartbeat(self.guid, held, self.lease_ms))
+            if kept is None:
+                continue
+            for message in held:
+                if message.id not in kept and message.id in self._running:
+                    self.counts["lease_lost"] += 1
+                    log.warning("worker %s: lease on message %s lost", self.guid, message.id)
