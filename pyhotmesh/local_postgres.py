@@ -111,10 +111,6 @@ class LocalPostgres:
         return self.datadir / "pgdata"
 
     @property
-    def socket_dir(self) -> Path:
-        return self.datadir / "run"
-
-    @property
     def _password_file(self) -> Path:
         return self.datadir / "superuser.password"
 
@@ -134,10 +130,10 @@ class LocalPostgres:
 
     def init(self) -> None:
         self.datadir.mkdir(parents=True, exist_ok=True)
-        self.socket_dir.mkdir(exist_ok=True)
         self._password_file.write_text(secrets.token_urlsafe(24) + "\n")
         self._password_file.chmod(0o600)
-        self._chown(self.datadir, self.socket_dir, self._password_file)
+        self._chown(self.datadir, self._password_file)
+        self._make_reachable(self.datadir)
         self._run(
             "initdb",
             "-D", str(self.pgdata),
@@ -162,7 +158,8 @@ class LocalPostgres:
             [
                 f"-p {self.port}",
                 "-c listen_addresses=127.0.0.1",
-                f"-c unix_socket_directories={self.socket_dir}",
+                # TCP only: a socket path under a deep checkout can exceed the 107-byte limit.
+                "-c unix_socket_directories=''",
                 "-c max_connections=200",
                 "-c fsync=on",
             ]
@@ -186,13 +183,9 @@ class LocalPostgres:
             os.kill(pid, 9)
 
     def running(self) -> bool:
-        result = subprocess.run(
-            [str(self.bindir / "pg_ctl"), "status", "-D", str(self.pgdata)],
-            capture_output=True,
-            user=self._user.pw_uid if self._user else None,
-            cwd=self.datadir if self.datadir.exists() else None,
-        )
-        return result.returncode == 0
+        if not self.pgdata.exists():
+            return False
+        return self._run("pg_ctl", "status", "-D", str(self.pgdata), check=False) == 0
 
     def _postmaster_pid(self) -> int | None:
         pidfile = self.pgdata / "postmaster.pid"
@@ -212,7 +205,19 @@ class LocalPostgres:
             for path in paths:
                 os.chown(path, self._user.pw_uid, self._user.pw_gid)
 
-    def _run(self, tool: str, *args: str) -> None:
+    def _make_reachable(self, path: Path) -> None:
+        """Let the unprivileged server user traverse to ``path`` (execute bit only)."""
+        if not self._user:
+            return
+        for parent in reversed(path.parents):
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                parent.chmod(mode | 0o001)
+                log.warning("made %s traversable (o+x) for the '%s' user that runs Postgres",
+                            parent, self._user.pw_name)
+
+    def _run(self, tool: str, *args: str, check: bool = True) -> int:
+        """Run a server tool as the server's OS user; raise with the log's tail on failure."""
         command = [str(self.bindir / tool), *args]
         result = subprocess.run(
             command,
@@ -224,12 +229,13 @@ class LocalPostgres:
             extra_groups=[] if self._user else None,
             env={**os.environ, "LC_ALL": "C", "LANG": "C"},
         )
-        if result.returncode != 0:
+        if check and result.returncode != 0:
             logfile = self.datadir / "server.log"
             tail = logfile.read_text()[-2000:] if logfile.exists() else ""
             raise LocalPostgresError(
                 f"{tool} failed (exit {result.returncode}): {result.stderr.strip()}\n{tail}"
             )
+        return result.returncode
 
 
 class ThrowawayPostgres(LocalPostgres):

@@ -79,6 +79,8 @@ def sql_root() -> Path:
 def load_scripts(root: Path | None = None) -> list[Script]:
     """Every script in the order it must run: versioned by version, then repeatable by name."""
     root = root or sql_root()
+    if not (root / "migrations").is_dir():
+        raise MigrationError(f"no SQL migrations found in {root}/migrations")
     versioned: list[Script] = []
     repeatable: list[Script] = []
     for path in sorted((root / "migrations").glob("*.sql")):

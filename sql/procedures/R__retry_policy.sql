@@ -80,7 +80,8 @@ BEGIN
                 p_policy -> 'maximumAttempts'
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        max_attempts := (p_policy ->> 'maximumAttempts')::integer;
+        -- Through numeric: an integral JSON number may be written 3.0 (Python's json does).
+        max_attempts := (p_policy ->> 'maximumAttempts')::numeric::integer;
     END IF;
 
     IF p_policy ? 'backoffCoefficient' THEN
@@ -111,9 +112,18 @@ RETURNS numeric
 LANGUAGE sql
 IMMUTABLE
 AS $$
-    -- Capping the exponent keeps power() finite; any cap reached this way is above the maximum.
-    SELECT least(
-        p_maximum_interval_s,
-        p_initial_interval_s * power(p_backoff_coefficient, least(p_attempt, 200)::numeric)
-    )
+    -- Logarithms tell whether the maximum is reached before any power is computed: the power
+    -- is then only taken when it stays below maximum / initial, so it never overflows numeric
+    -- (a huge coefficient) and needs no exponent cap (which undershot small coefficients:
+    -- 1.01 ^ 200 is only 7.3).
+    SELECT CASE
+        WHEN p_backoff_coefficient > 1
+             AND p_attempt * ln(p_backoff_coefficient)
+                 >= ln(p_maximum_interval_s / p_initial_interval_s)
+            THEN p_maximum_interval_s
+        ELSE least(
+            p_maximum_interval_s,
+            p_initial_interval_s * power(p_backoff_coefficient, p_attempt::numeric)
+        )
+    END
 $$;

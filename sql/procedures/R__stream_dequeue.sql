@@ -3,7 +3,8 @@
 -- Expired leases are reclaimed first (R__stream_reclaim.sql), in the same transaction, so a
 -- crashed consumer's messages come back without a separate sweeper. The claim is a
 -- MATERIALIZED CTE with FOR UPDATE SKIP LOCKED: competing consumers never wait on each other
--- and never claim more than p_batch rows. Order: priority (higher first), then id.
+-- and never claim more than p_batch rows. Order: priority (higher first), then id, both for
+-- which messages are claimed and for the order the batch is returned in.
 -- delivery is the lease's fencing token: ack, heartbeat, fail and release must present it.
 
 CREATE OR REPLACE FUNCTION hotmesh.stream_dequeue(
@@ -45,6 +46,8 @@ BEGIN
 
     PERFORM hotmesh.stream_reclaim(p_app_id, p_stream, p_batch);
 
+    -- RETURNING comes back in the join's order (a hash join gives physical order), so the
+    -- batch is sorted again to hand it over in claim order.
     RETURN QUERY
     WITH ready AS MATERIALIZED (
         SELECT s.id
@@ -57,15 +60,21 @@ BEGIN
         ORDER BY s.priority DESC, s.id
         LIMIT p_batch
         FOR UPDATE SKIP LOCKED
+    ),
+    claimed AS (
+        UPDATE hotmesh.worker_streams s
+        SET reserved_at      = v_now,
+            reserved_by      = p_consumer,
+            lease_expires_at = v_now + p_lease_ms * interval '1 millisecond',
+            deliveries       = s.deliveries + 1
+        FROM ready
+        WHERE s.id = ready.id
+        RETURNING s.id, s.message, s.deliveries, s.retry_attempt, s.priority, s.job_key,
+                  s.workflow_name, s.created_at
     )
-    UPDATE hotmesh.worker_streams s
-    SET reserved_at      = v_now,
-        reserved_by      = p_consumer,
-        lease_expires_at = v_now + p_lease_ms * interval '1 millisecond',
-        deliveries       = s.deliveries + 1
-    FROM ready
-    WHERE s.id = ready.id
-    RETURNING s.id, s.message, s.deliveries, s.retry_attempt, s.priority, s.job_key,
-              s.workflow_name, s.created_at;
+    SELECT c.id, c.message, c.deliveries, c.retry_attempt, c.priority, c.job_key,
+           c.workflow_name, c.created_at
+    FROM claimed c
+    ORDER BY c.priority DESC, c.id;
 END
 $$;

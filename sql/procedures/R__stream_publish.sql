@@ -108,6 +108,7 @@ BEGIN
         RAISE EXCEPTION 'option % must be an integer from % to %, got %', p_name, p_min, p_max, v_value
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    RETURN v_value::text::integer;
+    -- Through numeric: an integral JSON number may be written 5.0 (Python's json does).
+    RETURN v_value::text::numeric::integer;
 END
 $$;

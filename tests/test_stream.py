@@ -1,0 +1,100 @@
+"""The Python stream client and the NOTIFY contract, against a real Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg_pool import AsyncConnectionPool
+
+from pyhotmesh.stream import Streams, error_payload
+
+
+@pytest.fixture
+async def streams(dsn):
+    pool = AsyncConnectionPool(dsn, min_size=1, max_size=2, kwargs={"autocommit": True},
+                               open=False)
+    await pool.open()
+    yield Streams(pool, "app")
+    await pool.close()
+
+
+async def test_publish_dequeue_ack_round_trip(streams):
+    ids = await streams.publish("t", [{"data": {"n": i}} for i in range(3)], priority=2)
+    held = await streams.dequeue("t", "me", 10, 5000)
+    assert [m.id for m in held] == ids
+    assert [m.data["data"]["n"] for m in held] == [0, 1, 2]
+    assert {m.delivery for m in held} == {1} and {m.priority for m in held} == {2}
+    assert await streams.ack("me", held[:2]) == set(ids[:2])
+    assert await streams.ack("me", held[:2]) == set(), "a second ack is a no-op"
+    assert await streams.depth("t") == 1
+    assert await streams.stats("t") == {
+        "ready": 0, "delayed": 0, "in_flight": 1, "done": 2, "dead_lettered": 0}
+
+
+async def test_dequeue_orders_by_priority_then_id(streams):
+    low = await streams.publish("p", {"data": "low"})
+    high = await streams.publish("p", {"data": "high"}, priority=5)
+    held = await streams.dequeue("p", "me", 10, 5000)
+    assert [m.id for m in held] == high + low
+
+
+async def test_publish_rejects_bad_options_and_stores_nothing(streams):
+    with pytest.raises(psycopg.errors.InvalidParameterValue,
+                       match="unknown retry policy field maxAttempts"):
+        await streams.publish("t", {"data": 1}, retry={"maxAttempts": 3})
+    with pytest.raises(psycopg.errors.InvalidParameterValue,
+                       match="option priority must be an integer"):
+        await streams.publish("t", {"data": 1}, priority=1.5)  # type: ignore[arg-type]
+    assert await streams.depth("t") == 0
+
+
+async def test_fail_reports_the_outcome(streams):
+    await streams.publish("f", {"data": 1}, retry={"maximumAttempts": 2})
+    [held] = await streams.dequeue("f", "me", 1, 5000)
+    first = await streams.fail("me", held, error_payload(RuntimeError("x")))
+    assert first.outcome == "retried" and first.attempt == 1
+    again = await streams.fail("me", held, error_payload(RuntimeError("x")))
+    assert again.outcome == "lost", "the lease ended with the first failure"
+
+
+async def test_dead_letter_keeps_the_message(streams):
+    await streams.publish("d", {"data": "poison"})
+    [held] = await streams.dequeue("d", "me", 1, 5000)
+    assert await streams.dead_letter("me", held, "poison message", {"message": "bad"})
+    assert await streams.stats("d") == {
+        "ready": 0, "delayed": 0, "in_flight": 0, "done": 0, "dead_lettered": 1}
+
+
+def test_error_payload_names_the_error():
+    class Coded(Exception):
+        code = 422
+
+    payload = error_payload(Coded("bad input"))
+    assert payload["message"] == "bad input" and payload["name"] == "Coded"
+    assert payload["code"] == 422 and "Coded: bad input" in payload["stack"]
+    assert error_payload(KeyError())["message"] == "KeyError"
+
+
+async def test_one_notification_per_statement_and_stream_never_per_row(dsn, streams):
+    channel = await streams.channel("n")
+    other = await streams.channel("other")
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as listener:
+        for name in (channel, other):
+            await listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(name)))
+        await streams.publish("n", [{"data": i} for i in range(100)])
+        await streams.publish("n", [{"data": i} for i in range(100)])
+        await streams.publish("n", {"data": "later"}, delay_ms=60_000)
+        received = []
+
+        async def collect():
+            async for note in listener.notifies():
+                received.append(note.channel)
+
+        try:
+            await asyncio.wait_for(collect(), timeout=0.5)
+        except asyncio.TimeoutError:
+            pass
+    assert received == [channel, channel], "one per publishing statement; none when delayed"
