@@ -94,10 +94,13 @@ class Worker:
         self._pool: AsyncConnectionPool | None = None
         self._streams: Streams | None = None
         self._running: dict[int, tuple[StreamMessage, asyncio.Task[None]]] = {}
+        self._to_ack: list[StreamMessage] = []
+        self._ack_wake = asyncio.Event()
         self._wake = asyncio.Event()
         self._slot_free = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._acker: asyncio.Task[None] | None = None
 
     @property
     def streams(self) -> Streams:
@@ -123,6 +126,7 @@ class Worker:
                 asyncio.create_task(self._listen(channel), name=f"{self.guid}-listen"),
                 asyncio.create_task(self._heartbeat(), name=f"{self.guid}-heartbeat"),
             ]
+            self._acker = asyncio.create_task(self._ack_loop(), name=f"{self.guid}-ack")
         log.info("worker %s consuming %s/%s", self.guid, self.app_id, self.topic)
         return self
 
@@ -145,6 +149,9 @@ class Worker:
                 released = await self._safely(self.streams.release(self.guid, unfinished))
                 log.info("worker %s released %d unfinished messages", self.guid,
                          len(released or ()))
+        if self._acker is not None:
+            self._ack_wake.set()
+            await self._acker  # acks what finished; it ends once nothing is left to ack
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -205,16 +212,30 @@ class Worker:
                     log.info("worker %s: message %s failed (%s): %s", self.guid, message.id,
                              outcome.outcome, exc)
                 return
-            acked = await self._safely(self.streams.ack(self.guid, [message]))
-            if acked and message.id in acked:
-                self.counts["acked"] += 1
-            elif acked is not None:
-                self.counts["lease_lost"] += 1
-                log.warning("worker %s: lease on message %s was lost before the ack",
-                            self.guid, message.id)
+            self._to_ack.append(message)
+            self._ack_wake.set()
         finally:
             self._running.pop(message.id, None)
             self._slot_free.set()
+
+    async def _ack_loop(self) -> None:
+        """Ack finished messages, as many per call as finished while the last call ran."""
+        while True:
+            await self._ack_wake.wait()
+            self._ack_wake.clear()
+            while self._to_ack:
+                batch, self._to_ack = self._to_ack, []
+                acked = await self._safely(self.streams.ack(self.guid, batch))
+                if acked is None:
+                    continue
+                self.counts["acked"] += len(acked)
+                for message in batch:
+                    if message.id not in acked:
+                        self.counts["lease_lost"] += 1
+                        log.warning("worker %s: lease on message %s was lost before the ack",
+                                    self.guid, message.id)
+            if self._stopping and not self._running:
+                return
 
     async def _safely(self, call: Awaitable[Any]) -> Any:
         """Await a stream call whose failure must not kill the worker: the lease covers it."""
