@@ -203,13 +203,13 @@ SET LOCAL search_path = hotmesh;
 PREPARE inspect AS
     SELECT j.key, j.status, j.entity, a.field, a.value, j.created_at, j.updated_at
     FROM jobs j JOIN jobs_attributes a ON a.job_id = j.id
-    WHERE j.key = 'order-456';
+    WHERE j.key = 'order-456' ORDER BY a.field;
 SET LOCAL search_path TO DEFAULT;
 
-SELECT bag_eq('inspect',
-              $$VALUES ('order-456'::text, 2, 'order'::text, 'customer'::text, '"ada"'::jsonb, now(), now()),
-                       ('order-456'::text, 2, 'order'::text, 'total'::text, '42.5'::jsonb, now(), now())$$,
-              'the inspection query, prepared under search_path = hotmesh, lists the job''s fields');
+SELECT results_eq('inspect',
+                  $$VALUES ('order-456'::text, 2, 'order'::text, 'customer'::text, '"ada"'::jsonb, now(), now()),
+                           ('order-456'::text, 2, 'order'::text, 'total'::text, '42.5'::jsonb, now(), now())$$,
+                  'the inspection query, prepared under search_path = hotmesh, lists the job''s fields');
 
 SELECT * FROM finish();
 ROLLBACK;
