@@ -24,6 +24,42 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    from .compiler import compile_source
+
+    _, compiled = compile_source(args.file)
+    app = compiled["app"]
+    for graph in compiled["graphs"]:
+        print(f"graph {graph['subscribes']}: {len(graph['activities'])} activities, "
+              f"trigger {graph['trigger']}")
+    print(f"app {app['id']} version {app['version']}: valid")
+    return 0
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .compiler import compile_source
+    from .engine import HotMesh
+
+    _, compiled = compile_source(args.file)
+    app_id = compiled["app"]["id"]
+
+    async def run() -> int:
+        hotmesh = await HotMesh.init(app_id=app_id, engine={"connection": args.dsn})
+        try:
+            deployment = await hotmesh.deploy(args.file)
+            print(f"app {app_id} version {deployment.version}: {deployment.status}")
+            if args.activate:
+                await hotmesh.activate(deployment.version)
+                print(f"app {app_id} version {deployment.version}: activated")
+        finally:
+            await hotmesh.stop()
+        return 0
+
+    return asyncio.run(run())
+
+
 def _demo(args: argparse.Namespace) -> int:
     from . import demo
 
@@ -46,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--print", action="store_true", help="print the whole SQL bundle instead of applying it"
     )
     migrate.set_defaults(run=_migrate)
+
+    plan = commands.add_parser("plan", help="compile and validate a YAML manifest")
+    plan.add_argument("file", help="the manifest (YAML)")
+    plan.set_defaults(run=_plan)
+
+    deploy = commands.add_parser("deploy", help="compile a YAML manifest and deploy its version")
+    deploy.add_argument("file", help="the manifest (YAML)")
+    deploy.add_argument("--dsn", help="database (default: HOTMESH_DSN)")
+    deploy.add_argument("--activate", action="store_true", help="also activate the version")
+    deploy.set_defaults(run=_deploy)
 
     demo = commands.add_parser("demo", help="run the demo (embedded Postgres without a DSN)")
     demo.add_argument("--dsn", help="database to use (default: HOTMESH_DSN, else embedded)")

@@ -1,6 +1,6 @@
 """YAML graphs -> validated manifest -> compiled graph, every expression as SQL.
 
-    compiled = compile_source("./order.yaml")   # or an inline YAML string
+    manifest, compiled = compile_source("./order.yaml")   # or an inline YAML string
 """
 
 from __future__ import annotations
@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import CompileError, Diagnostic, Mark
-from .graph import compile_manifest
+from .graph import compile_manifest, plain
 from .loader import load_manifest
 
 
-def compile_source(source: str | Path) -> dict[str, Any]:
-    """Load (resolving $ref), validate and compile a manifest; raises CompileError."""
+def compile_source(source: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Load (resolving $ref), validate and compile a manifest: (manifest, compiled).
+
+    Raises CompileError listing every problem found."""
     document, file = load_manifest(source)
-    return compile_manifest(document, file)
+    return plain(document), compile_manifest(document, file)
 
 
 __all__ = ["CompileError", "Diagnostic", "Mark", "compile_source", "compile_manifest",

@@ -30,6 +30,7 @@ class _Graph:
         self.source = source
         self.file = file
         self.activities: dict[str, dict] = {}
+        self.declared: set[str] = set()  # every id written, valid or not
         self.trigger: str | None = None
         self.edges: dict[str, list[str]] = {}
         self.parents: dict[str, list[str]] = {}
@@ -165,6 +166,7 @@ class ManifestCompiler:
             return
         for aid, activity in activities.items():
             mark = key_mark(activities, aid)
+            graph.declared.add(aid)
             if not dsl.ACTIVITY_ID.match(aid):
                 self.error(f"activity id '{aid}' must start with a letter or '_' and hold only "
                            "letters, digits, '_' and '-'", mark, activity=aid)
@@ -254,6 +256,8 @@ class ManifestCompiler:
             return
         for source_id, edges in transitions.items():
             mark = key_mark(transitions, source_id)
+            if source_id in graph.declared and source_id not in graph.activities:
+                continue
             if source_id not in graph.activities:
                 self.error(f"transition from '{source_id}', which is not an activity of this "
                            "graph", mark, field=f"{where}.{source_id}")
@@ -273,6 +277,8 @@ class ManifestCompiler:
                         self.error(f"unknown transition field '{key}'", key_mark(edge, key),
                                    activity=source_id, field=f"transitions[{position}].{key}")
                 target = edge.get("to")
+                if target in graph.declared and target not in graph.activities:
+                    continue  # the activity itself is invalid and reported already
                 if target not in graph.activities:
                     self.error(f"transition to '{target}', which is not an activity of this "
                                "graph", key_mark(edge, "to") if "to" in edge else edge_mark,
@@ -455,7 +461,7 @@ class ManifestCompiler:
             self.error("a JSON schema must be a mapping", mark, activity=aid, field=field)
             return
         try:
-            jsonschema.Draft7Validator.check_schema(_plain(schema))
+            jsonschema.Draft7Validator.check_schema(plain(schema))
         except jsonschema.SchemaError as exc:
             path = "/".join(str(p) for p in exc.path)
             self.error(f"invalid JSON schema{f' at {path}' if path else ''}: {exc.message}",
@@ -637,7 +643,7 @@ def _expression(source: Any, sql: str | None) -> dict:
     constant = not _has_expression(source)
     result: dict[str, Any] = {"sql": sql}
     if constant:
-        result["value"] = _plain(source)
+        result["value"] = plain(source)
     return result
 
 
@@ -659,12 +665,12 @@ def _legacy_retry_ok(retry: Any) -> bool:
         for code, limits in retry.items())
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Located values as plain JSON-able Python values."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, str):
         return str(value)
     return value
