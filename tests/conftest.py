@@ -76,3 +76,13 @@ def db(dsn: str) -> Iterator[psycopg.Connection]:
     """An autocommit connection to the test database."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture(scope="module")
+def module_db(server_dsn: str, template_database: str) -> Iterator[psycopg.Connection]:
+    """One migrated database (and autocommit connection) shared by a whole test module."""
+    name = f"hotmesh_test_{secrets.token_hex(6)}"
+    dsn = create_database(server_dsn, name, template=template_database)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        yield conn
+    drop_database(server_dsn, name)
