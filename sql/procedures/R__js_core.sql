@@ -32,7 +32,8 @@ BEGIN
             BEGIN
                 RETURN (p_value #>> '{}')::double precision;
             EXCEPTION WHEN numeric_value_out_of_range THEN
-                RETURN CASE WHEN (p_value #>> '{}') LIKE '-%' THEN '-Infinity' ELSE 'Infinity' END;
+                -- beyond the double range both ways (1e400 or 1e-400): as a string would round
+                RETURN hotmesh.js_string_to_number(p_value #>> '{}');
             END;
         WHEN 'string' THEN
             RETURN hotmesh.js_string_to_number(p_value #>> '{}');
@@ -52,11 +53,16 @@ IMMUTABLE
 PARALLEL SAFE
 AS $$
 DECLARE
-    v_text text := btrim(p_text, E' \t\n\r\f\v\u00a0\ufeff\u2028\u2029');
+    -- JavaScript's WhiteSpace and LineTerminator characters (PostgreSQL has no E'\v': VT is
+    -- \u000b), including the space separators of Unicode category Zs
+    v_text text := btrim(p_text, E' \t\n\r\f\u000b\u00a0\u1680\u2000\u2001\u2002\u2003'
+                                 || E'\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028'
+                                 || E'\u2029\u202f\u205f\u3000\ufeff');
     v_digits text;
     v_base integer;
     v_result double precision := 0;
     v_digit integer;
+    v_tiny boolean;
 BEGIN
     IF v_text = '' THEN
         RETURN 0;
@@ -66,8 +72,13 @@ BEGIN
         BEGIN
             RETURN v_text::double precision;
         EXCEPTION WHEN numeric_value_out_of_range THEN
-            -- 1e400 overflows to Infinity in JavaScript, 1e-400 underflows to 0
-            IF v_text ~* 'e-' THEN
+            -- 1e400 overflows to Infinity in JavaScript, 1e-400 (or 0.000...1) underflows to 0
+            BEGIN
+                v_tiny := abs(v_text::numeric) < 1;
+            EXCEPTION WHEN numeric_value_out_of_range THEN
+                v_tiny := v_text ~* 'e-';  -- beyond even numeric: the exponent's sign decides
+            END;
+            IF v_tiny THEN
                 RETURN 0;
             END IF;
             RETURN CASE WHEN v_text LIKE '-%' THEN '-Infinity' ELSE 'Infinity' END;
@@ -116,7 +127,11 @@ IMMUTABLE
 PARALLEL SAFE
 AS $$
 DECLARE
-    v_shortest text;
+    v_m         text[];
+    v_digits    text;     -- the significant digits, without leading or trailing zeros
+    v_point     integer;  -- the value is 0.<digits> times 10^v_point
+    v_candidate numeric;
+    v_length    integer;
 BEGIN
     IF p_number = 'NaN'::double precision THEN
         RETURN 'NaN';
@@ -127,13 +142,39 @@ BEGIN
     ELSIF p_number = 0 THEN
         RETURN '0';
     END IF;
-    -- float8 output is the shortest string that reads back as the same double
-    v_shortest := p_number::text;
-    IF abs(p_number) >= 1e21 OR abs(p_number) < 1e-6 THEN
-        RETURN regexp_replace(v_shortest, 'e([+-])0*([0-9])', 'e\1\2');
+    -- float8 output is the shortest string that reads back as the same double: 123.456,
+    -- 1.5e-07, 1.2345678901234568e+20
+    v_m := regexp_match(abs(p_number)::text, '^([0-9]*)\.?([0-9]*)(?:e([+-][0-9]+))?$');
+    v_digits := v_m[1] || v_m[2];
+    v_point := length(v_m[1]) + coalesce(v_m[3]::integer, 0)
+               - (length(v_digits) - length(ltrim(v_digits, '0')));
+    v_digits := rtrim(ltrim(v_digits, '0'), '0');
+    -- PostgreSQL never takes a shorter form that lies exactly halfway to the next double;
+    -- JavaScript does when reading it back (round-half-even) gives this double, as for
+    -- 26540245096753770. Such a form has one digit less: try both neighbours (not at the ends
+    -- of the range, where a neighbour would not convert).
+    v_length := length(v_digits);
+    IF v_length > 1 AND v_point BETWEEN -300 AND 300 THEN
+        FOREACH v_candidate IN ARRAY ARRAY[left(v_digits, -1)::numeric,
+                                           left(v_digits, -1)::numeric + 1] LOOP
+            IF (v_candidate * power(10::numeric, v_point - v_length + 1))::double precision
+               = abs(p_number) THEN
+                -- 999 + 1 = 1000 moves the point
+                v_point := v_point + length(v_candidate::text) - (v_length - 1);
+                v_digits := rtrim(v_candidate::text, '0');
+                EXIT;
+            END IF;
+        END LOOP;
     END IF;
-    -- the same digits written out in full (numeric keeps the digits exactly)
-    RETURN trim_scale(v_shortest::numeric)::text;
+    v_length := length(v_digits);
+    RETURN CASE WHEN p_number < 0 THEN '-' ELSE '' END || CASE
+        WHEN v_length <= v_point AND v_point <= 21 THEN v_digits || repeat('0', v_point - v_length)
+        WHEN 0 < v_point AND v_point <= 21 THEN
+            left(v_digits, v_point) || '.' || substr(v_digits, v_point + 1)
+        WHEN -6 < v_point AND v_point <= 0 THEN '0.' || repeat('0', -v_point) || v_digits
+        ELSE left(v_digits, 1) || CASE WHEN v_length > 1 THEN '.' || substr(v_digits, 2) ELSE '' END
+             || 'e' || CASE WHEN v_point > 0 THEN '+' ELSE '-' END || abs(v_point - 1)
+    END;
 END
 $$;
 
@@ -248,8 +289,50 @@ BEGIN
 END
 $$;
 
--- The relational comparison a < b: two strings compare by code point, anything else as
--- numbers; NaN (or undefined) compares false both ways, so the result is NULL then.
+-- Two strings in JavaScript's order: by UTF-16 code units. That is code point order (bytewise
+-- UTF-8, COLLATE "C") except that a character above U+FFFF (a surrogate pair, 0xD800-0xDBFF
+-- first) sorts before U+E000-U+FFFF; only strings holding such characters take the slow path.
+CREATE OR REPLACE FUNCTION hotmesh.js_compare_strings(p_left text, p_right text)
+RETURNS integer
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+AS $$
+DECLARE
+    v_left  text[];
+    v_right text[];
+    v_left_code  numeric;
+    v_right_code numeric;
+BEGIN
+    IF p_left = p_right THEN
+        RETURN 0;
+    ELSIF (p_left || p_right) !~ '[\ue000-\U0010ffff]' THEN
+        RETURN CASE WHEN p_left COLLATE "C" < p_right COLLATE "C" THEN -1 ELSE 1 END;
+    END IF;
+    v_left := regexp_split_to_array(p_left, '');
+    v_right := regexp_split_to_array(p_right, '');
+    FOR i IN 1 .. least(cardinality(v_left), cardinality(v_right)) LOOP
+        IF v_left[i] <> v_right[i] THEN
+            -- the first code unit, with the rest of a pair's code point as a fraction
+            v_left_code := ascii(v_left[i]);
+            v_right_code := ascii(v_right[i]);
+            IF v_left_code > 65535 THEN
+                v_left_code := 55296 + (v_left_code - 65536) / 1024.0;
+            END IF;
+            IF v_right_code > 65535 THEN
+                v_right_code := 55296 + (v_right_code - 65536) / 1024.0;
+            END IF;
+            RETURN CASE WHEN v_left_code < v_right_code THEN -1 ELSE 1 END;
+        END IF;
+    END LOOP;
+    RETURN CASE WHEN cardinality(v_left) < cardinality(v_right) THEN -1 ELSE 1 END;
+END
+$$;
+
+-- The relational comparison a < b: objects and arrays become their strings first (ToPrimitive);
+-- if both sides are then strings they compare by code point, anything else as numbers; NaN
+-- (or undefined) compares false both ways, so the result is NULL then. The "NaN"/"Infinity"
+-- marker strings count as the numbers they stand for.
 CREATE OR REPLACE FUNCTION hotmesh.js_compare(p_left jsonb, p_right jsonb)
 RETURNS integer
 LANGUAGE plpgsql
@@ -257,27 +340,30 @@ IMMUTABLE
 PARALLEL SAFE
 AS $$
 DECLARE
-    v_left  double precision;
-    v_right double precision;
+    v_left  jsonb := CASE WHEN jsonb_typeof(p_left) IN ('object', 'array')
+                          THEN to_jsonb(hotmesh.js_to_string(p_left)) ELSE p_left END;
+    v_right jsonb := CASE WHEN jsonb_typeof(p_right) IN ('object', 'array')
+                          THEN to_jsonb(hotmesh.js_to_string(p_right)) ELSE p_right END;
+    v_left_number  double precision;
+    v_right_number double precision;
 BEGIN
-    IF jsonb_typeof(p_left) = 'string' AND jsonb_typeof(p_right) = 'string'
-       AND p_left NOT IN ('"NaN"', '"Infinity"', '"-Infinity"')
-       AND p_right NOT IN ('"NaN"', '"Infinity"', '"-Infinity"') THEN
-        RETURN CASE
-            WHEN (p_left #>> '{}') COLLATE "C" < (p_right #>> '{}') COLLATE "C" THEN -1
-            WHEN (p_left #>> '{}') = (p_right #>> '{}') THEN 0
-            ELSE 1
-        END;
+    -- [2] < [10] and [2] < "10" are string comparisons in JavaScript ("2" > "10")
+    IF (jsonb_typeof(p_left) IN ('object', 'array')
+        OR jsonb_typeof(p_left) = 'string' AND p_left NOT IN ('"NaN"', '"Infinity"', '"-Infinity"'))
+       AND (jsonb_typeof(p_right) IN ('object', 'array')
+        OR jsonb_typeof(p_right) = 'string' AND p_right NOT IN ('"NaN"', '"Infinity"', '"-Infinity"'))
+    THEN
+        RETURN hotmesh.js_compare_strings(v_left #>> '{}', v_right #>> '{}');
     END IF;
-    v_left := hotmesh.js_to_number(CASE WHEN jsonb_typeof(p_left) IN ('object', 'array')
-                                        THEN to_jsonb(hotmesh.js_to_string(p_left))
-                                        ELSE p_left END);
-    v_right := hotmesh.js_to_number(CASE WHEN jsonb_typeof(p_right) IN ('object', 'array')
-                                         THEN to_jsonb(hotmesh.js_to_string(p_right))
-                                         ELSE p_right END);
-    IF v_left = 'NaN'::double precision OR v_right = 'NaN'::double precision THEN
+    v_left_number := hotmesh.js_to_number(v_left);
+    v_right_number := hotmesh.js_to_number(v_right);
+    IF v_left_number = 'NaN'::double precision OR v_right_number = 'NaN'::double precision THEN
         RETURN NULL;
     END IF;
-    RETURN CASE WHEN v_left < v_right THEN -1 WHEN v_left = v_right THEN 0 ELSE 1 END;
+    RETURN CASE
+        WHEN v_left_number < v_right_number THEN -1
+        WHEN v_left_number = v_right_number THEN 0
+        ELSE 1
+    END;
 END
 $$;
