@@ -5,6 +5,8 @@
 -- elements, unshift the new length. JavaScript's undefined inside an array becomes null, as
 -- JSON.stringify writes it. Like JavaScript, get, length, concat, indexOf, lastIndexOf and slice
 -- also work on strings (by character); the other functions raise for anything but an array.
+-- Where HotMesh passes an argument JavaScript would treat as present but undefined, an omitted
+-- (SQL NULL) lastIndexOf fromIndex or splice deleteCount means "absent", as the catalog reads.
 -- The functions that call hotmesh.js_* helpers are PL/pgSQL: R__js_core.sql is applied after
 -- this file, and only PL/pgSQL bodies may name functions that do not exist yet.
 
@@ -369,7 +371,9 @@ END
 $$;
 
 -- array.sort with HotMesh's comparator; order is 'ASCENDING' (the default, also for undefined)
--- or anything else for descending. A stable merge sort, as JavaScript's sort is stable.
+-- or anything else for descending. The comparator is not a total order on mixed types, so in
+-- general this is a stable merge sort calling it, as JavaScript's sort is stable; an array of
+-- only numbers (or only strings, with ICU) and nulls sorts in one ORDER BY, to the same result.
 CREATE OR REPLACE FUNCTION hotmesh.fn_array_sort(p_array jsonb, p_order jsonb DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -378,6 +382,7 @@ PARALLEL SAFE
 AS $$
 DECLARE
     v_ascending boolean := p_order IS NULL OR p_order = '"ASCENDING"'::jsonb;
+    v_types text[];
     v_items jsonb[];
     v_merged jsonb[];
     v_count integer;
@@ -388,9 +393,32 @@ DECLARE
     v_i integer;
     v_j integer;
 BEGIN
+    v_types := ARRAY(SELECT DISTINCT jsonb_typeof(e.value)
+                     FROM jsonb_array_elements(hotmesh.array_expect(p_array, 'sort')) e
+                     WHERE e.value <> 'null'::jsonb);
+    IF v_types <@ ARRAY['number'] THEN
+        RETURN coalesce(
+            (SELECT jsonb_agg(e.value ORDER BY
+                                  (e.value = 'null'::jsonb) = v_ascending DESC,
+                                  CASE WHEN v_ascending THEN hotmesh.js_to_number(e.value) END,
+                                  CASE WHEN NOT v_ascending
+                                       THEN hotmesh.js_to_number(e.value) END DESC,
+                                  e.ordinality)
+             FROM jsonb_array_elements(p_array) WITH ORDINALITY e),
+            '[]'::jsonb);
+    ELSIF v_types = ARRAY['string']
+          AND EXISTS (SELECT FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu') THEN
+        RETURN (SELECT jsonb_agg(e.value ORDER BY
+                                     (e.value = 'null'::jsonb) = v_ascending DESC,
+                                     CASE WHEN v_ascending
+                                          THEN (e.value #>> '{}') COLLATE "und-x-icu" END,
+                                     CASE WHEN NOT v_ascending
+                                          THEN (e.value #>> '{}') COLLATE "und-x-icu" END DESC,
+                                     e.ordinality)
+                FROM jsonb_array_elements(p_array) WITH ORDINALITY e);
+    END IF;
     v_items := ARRAY(SELECT e.value
-                     FROM jsonb_array_elements(hotmesh.array_expect(p_array, 'sort'))
-                          WITH ORDINALITY e
+                     FROM jsonb_array_elements(p_array) WITH ORDINALITY e
                      ORDER BY e.ordinality);
     v_count := cardinality(v_items);
     WHILE v_width < v_count LOOP

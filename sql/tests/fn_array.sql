@@ -1,7 +1,7 @@
 -- @array: hotmesh.fn_array_* against what JavaScript's Array methods return (HotMesh's
 -- ArrayHandler). Expected values were checked against Node.
 BEGIN;
-SELECT plan(114);
+SELECT plan(117);
 
 -- get(array, index = 0): array?.[index || 0] ----------------------------------------------------
 
@@ -183,6 +183,12 @@ SELECT is(hotmesh.fn_array_sort('[2,1.5,-3,true,false]'), '[-3,false,true,1.5,2]
           'booleans compare as numbers');
 SELECT is(hotmesh.fn_array_sort('["Infinity",1,"-Infinity"]'),
           '["-Infinity",1,"Infinity"]'::jsonb, 'the infinities sort as numbers');
+SELECT is(hotmesh.fn_array_sort('["b",null,"a","B"]', '"DESCENDING"'), '["B","b","a",null]'::jsonb,
+          'strings with null, descending');
+SELECT is(hotmesh.fn_array_sort('[2,null,-1.5,2.0,1e3]', '"DESCENDING"'),
+          '[1000,2,2,-1.5,null]'::jsonb, 'numbers with null, descending');
+SELECT is(hotmesh.fn_array_sort('[[10],null,9,true]'), '[null,true,9,[10]]'::jsonb,
+          'mixed types compare with <: an array as its string, true as 1');
 SELECT is(hotmesh.fn_array_sort('[]'), '[]'::jsonb, 'sorting [] gives []');
 SELECT throws_ok($$SELECT hotmesh.fn_array_sort('"cba"')$$, '22023',
                  '@array.sort: expected an array, got string', 'sorting a string raises');
