@@ -349,10 +349,11 @@ DECLARE
 BEGIN
     -- [2] < [10] and [2] < "10" are string comparisons in JavaScript ("2" > "10")
     IF (jsonb_typeof(p_left) IN ('object', 'array')
-        OR jsonb_typeof(p_left) = 'string' AND p_left NOT IN ('"NaN"', '"Infinity"', '"-Infinity"'))
+           OR jsonb_typeof(p_left) = 'string'
+              AND p_left NOT IN ('"NaN"', '"Infinity"', '"-Infinity"'))
        AND (jsonb_typeof(p_right) IN ('object', 'array')
-        OR jsonb_typeof(p_right) = 'string' AND p_right NOT IN ('"NaN"', '"Infinity"', '"-Infinity"'))
-    THEN
+           OR jsonb_typeof(p_right) = 'string'
+              AND p_right NOT IN ('"NaN"', '"Infinity"', '"-Infinity"')) THEN
         RETURN hotmesh.js_compare_strings(v_left #>> '{}', v_right #>> '{}');
     END IF;
     v_left_number := hotmesh.js_to_number(v_left);
