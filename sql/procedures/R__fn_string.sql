@@ -539,13 +539,12 @@ DECLARE
     v_string  text := hotmesh.pipe_string_subject(p_string, '@string.search');
     v_source  text := CASE WHEN p_regexp IS NULL THEN '' ELSE hotmesh.js_to_string(p_regexp) END;
     v_pattern text := hotmesh.pipe_string_regexp(v_source, '@string.search');
-    v_marker  text;
+    v_marker  text := chr(57344);  -- from the private use area
     v_found   integer;
 BEGIN
-    SELECT chr(c) INTO v_marker
-    FROM generate_series(57344, 63743) AS c  -- the private use area
-    WHERE strpos(v_string, chr(c)) = 0
-    LIMIT 1;
+    WHILE strpos(v_string, v_marker) > 0 LOOP
+        v_marker := chr(ascii(v_marker) + 1);
+    END LOOP;
     BEGIN
         v_found := strpos(regexp_replace(v_string, v_pattern, v_marker), v_marker);
     EXCEPTION WHEN invalid_regular_expression THEN
