@@ -231,8 +231,9 @@ ROWS: list[tuple[Any, Any]] = [
     (pipe([r("obj"), "k1"], ["{@object.hasOwnProperty}"]), True),
     (pipe([r("missing")], ["{@object.keys}"]), []),
     # -- @json ---------------------------------------------------------------------------------
-    (pipe([r("address")], ["{@json.stringify}"]), '{"city":"Paris","zip":"75001"}'),
-    (pipe(['{"a":[1,2]}'], ["{@json.parse}"]), {"a": [1, 2]}),
+    # jsonb keeps keys shortest first, not in insertion order
+    (pipe([r("address")], ["{@json.stringify}"]), '{"zip":"75001","city":"Paris"}'),
+    (pipe(['[1, {"a": [2]}]'], ["{@json.parse}"]), [1, {"a": [2]}]),
     # -- @date -----------------------------------------------------------------------------
     (pipe([r("when")], ["{@date.getUTCFullYear}"]), 2024),
     (pipe([r("when")], ["{@date.getUTCMonth}"]), 0),
@@ -292,13 +293,14 @@ ROWS: list[tuple[Any, Any]] = [
           {"@reduce": [pipe(["{$input}"]), ["{@array.length}"]]}), 2),
     (pipe([r("items"), 0],
           {"@reduce": [pipe(["{$output}"]), pipe(["{$item.qty}"]), ["{@math.add}"]]},
-          ["{@math.multiply}", 10]), 70),
+          ["{@math.abs}", 10],        # abs(7); the row's other cells join the operands
+          ["{@math.multiply}"]), 70),
     # nested reduce: sum of the lengths of each tag list
     (pipe([[["a", "b"], ["c"]], 0],
           {"@reduce": [
               pipe(["{$output}"]),
               pipe(["{$item}", 0],
-                   {"@reduce": [pipe(["{$output}"]), ["{@math.add}", 1]]}),
+                   {"@reduce": [pipe(["{$output}"]), pipe([1]), ["{@math.add}"]]}),
               ["{@math.add}"],
           ]}), 3),
 ]

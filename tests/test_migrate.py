@@ -118,11 +118,11 @@ def test_a_changed_repeatable_script_is_applied_again(empty_dsn, sql_copy):
 
 def test_a_new_versioned_migration_is_applied_alone(empty_dsn, sql_copy):
     migrate(empty_dsn, sql_copy)
-    (sql_copy / "migrations" / "V0002__extra.sql").write_text(
+    (sql_copy / "migrations" / "V9999__extra.sql").write_text(
         "CREATE TABLE hotmesh.extra (id int);\n"
     )
     applied = migrate(empty_dsn, sql_copy)
-    assert [a.script for a in applied] == ["migrations/V0002__extra.sql"]
+    assert [a.script for a in applied] == ["migrations/V9999__extra.sql"]
 
 
 def test_a_failing_script_leaves_the_database_untouched(empty_dsn, sql_copy):

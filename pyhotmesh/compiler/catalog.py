@@ -51,6 +51,8 @@ NAMES: dict[str, tuple[str, ...]] = {
         "isFinite", "isEven", "isOdd", "isInteger", "isNaN", "parseFloat", "parseInt",
         "toFixed", "toExponential", "toPrecision", "gte", "lte", "gt", "lt", "max", "min",
         "pow", "round",
+        # HotMesh's NumberHandler also carries @math's arithmetic
+        "add", "subtract", "multiply", "divide",
     ),
     "object": (
         "get", "set", "create", "keys", "values", "entries", "fromEntries", "assign",

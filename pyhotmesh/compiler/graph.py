@@ -35,6 +35,7 @@ class _Graph:
         self.edges: dict[str, list[str]] = {}
         self.parents: dict[str, list[str]] = {}
         self.ancestors: dict[str, list[str]] = {}
+        self.depth: dict[str, int] = {}
 
 
 class ManifestCompiler:
@@ -328,6 +329,14 @@ class ManifestCompiler:
         for aid in graph.activities:
             graph.ancestors[aid] = ancestors(aid, set())
 
+        def depth(aid: str, seen: set[str]) -> int:
+            """Segments of the activity's dimensional address: 1 + its first parent's."""
+            parents = [p for p in graph.parents.get(aid, []) if p not in seen]
+            return 1 if not parents else 1 + depth(parents[0], seen | {aid})
+
+        for aid in graph.activities:
+            graph.depth[aid] = depth(aid, set())
+
     # -- activities --------------------------------------------------------------------------
 
     def _activity(self, graph: _Graph, aid: str, info: dict, known: set[str]
@@ -355,6 +364,7 @@ class ManifestCompiler:
             "graph": graph.source.get("subscribes"),
             "parent": (graph.parents.get(aid) or [None])[0],
             "ancestors": graph.ancestors.get(aid, []),
+            "depth": graph.depth.get(aid, 1),
             "children": graph.edges.get(aid, []),
             "title": source.get("title"),
             "expressions": {},
