@@ -123,3 +123,53 @@ def test_cli_reports_compile_errors_with_locations(tmp_path, capsys):
     assert main(["plan", str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:6:40: activity 't1', field 'oops': unknown field 'oops'" in err
+
+
+async def test_transition_code_arrays_and_gates_are_deployed(dsn, db):
+    manifest = """\
+app:
+  id: codes
+  version: '1'
+  graphs:
+    - subscribes: codes.start
+      activities:
+        t1: {type: trigger}
+        w1: {type: worker, topic: work}
+        ok: {type: hook}
+        retry: {type: hook}
+        either: {type: hook}
+      transitions:
+        t1: [{to: w1}]
+        w1:
+          - to: ok
+          - to: retry
+            conditions: {code: [422, 500]}
+          - to: either
+            conditions:
+              code: [200, 202]
+              gate: or
+              match:
+                - {expected: true, actual: '{w1.output.data.a}'}
+                - {expected: true, actual: '{w1.output.data.b}'}
+"""
+    instance = await HotMesh.init(app_id="codes", engine={"connection": dsn})
+    try:
+        await instance.deploy(manifest)
+    finally:
+        await instance.stop()
+    rows = db.execute(
+        "SELECT to_activity, codes, gate, condition_sql IS NOT NULL FROM hotmesh.graph_transitions"
+        " WHERE app_id = 'codes' AND from_activity = 'w1' ORDER BY ordinal").fetchall()
+    assert rows == [("ok", [200], "and", False), ("retry", [422, 500], "and", False),
+                    ("either", [200, 202], "or", True)]
+    taken_on_422 = db.execute(
+        "SELECT array_agg(to_activity ORDER BY ordinal) FROM hotmesh.graph_transitions"
+        " WHERE app_id = 'codes' AND from_activity = 'w1' AND 422 = ANY (codes)").fetchone()[0]
+    assert taken_on_422 == ["retry"]
+    condition = rows and db.execute(
+        "SELECT condition_sql FROM hotmesh.graph_transitions WHERE to_activity = 'either'"
+    ).fetchone()[0]
+    for a, b, expected in ((True, False, True), (False, True, True), (False, False, False)):
+        context = psycopg.types.json.Jsonb({"w1": {"output": {"data": {"a": a, "b": b}}}})
+        assert db.execute("SELECT hotmesh.eval_condition(%s, %s)", (condition, context)
+                          ).fetchone()[0] is expected
