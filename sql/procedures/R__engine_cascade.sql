@@ -1,0 +1,88 @@
+-- The cascade: running activities one after another inside the caller's transaction.
+--
+-- An entry point (pub, respond, signal, engine_step) hands engine_cascade the first work items
+-- of a job; each item runs one leg of one activity instance (engine_run) and yields the items
+-- that follow (children on taken transitions, a re-entered cycle ancestor, …). Items for other
+-- jobs (a child job's result for its parent) run in the same transaction. The cascade is
+-- bounded: past p_limit items the rest is deferred to engine_streams as 'transition' messages,
+-- which engine_step runs later, so a runaway cycle cannot hold a transaction forever.
+--
+-- A work item: {"job_id", "aid", "dad", "leg": 1|2, "kind", "status", "code", "data"}.
+
+CREATE OR REPLACE FUNCTION hotmesh.engine_cascade(p_items jsonb, p_limit integer DEFAULT 1000)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_queue jsonb := p_items;
+    v_item  jsonb;
+    v_ran   integer := 0;
+    v_job   hotmesh.jobs;
+BEGIN
+    WHILE jsonb_array_length(v_queue) > 0 LOOP
+        IF v_ran >= p_limit THEN
+            INSERT INTO hotmesh.engine_streams (app_id, job_key, activity_id, dimension,
+                                                msg_type, message, priority, created_at,
+                                                visible_at)
+            SELECT j.app_id, j.key, q.item ->> 'aid', q.item ->> 'dad', 'transition', q.item,
+                   4, hotmesh.now(), hotmesh.now()
+            FROM jsonb_array_elements(v_queue) q (item)
+            JOIN hotmesh.jobs j ON j.id = (q.item ->> 'job_id')::bigint;
+            RETURN v_ran;
+        END IF;
+        v_item := v_queue -> 0;
+        v_queue := v_queue - 0;
+        v_ran := v_ran + 1;
+        SELECT * INTO v_job FROM hotmesh.jobs WHERE id = (v_item ->> 'job_id')::bigint FOR UPDATE;
+        CONTINUE WHEN NOT FOUND;
+        v_queue := v_queue || hotmesh.engine_run(v_job, v_item);
+    END LOOP;
+    RETURN v_ran;
+END
+$$;
+
+-- Move the semaphore by p_delta; when it reaches 0 the job completes (engine_complete).
+-- Returns the items completion produced (the parent's result), or [].
+CREATE OR REPLACE FUNCTION hotmesh.engine_settle(p_job_id bigint, p_delta integer)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_status integer;
+BEGIN
+    UPDATE hotmesh.jobs
+    SET status = status + p_delta, updated_at = hotmesh.now()
+    WHERE id = p_job_id AND status > 0
+    RETURNING status INTO v_status;
+    IF v_status = 0 THEN
+        RETURN hotmesh.engine_complete(p_job_id, NULL);
+    END IF;
+    RETURN '[]'::jsonb;
+END
+$$;
+
+-- The transitions an activity takes after a leg with status code p_code, as leg-1 items of
+-- its children (in YAML order) at the child dimension p_dad || ',0'.
+CREATE OR REPLACE FUNCTION hotmesh.engine_children(
+    p_job hotmesh.jobs,
+    p_activity_id text,
+    p_dad text,
+    p_code integer,
+    p_context jsonb
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN (
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'job_id', p_job.id, 'aid', t.to_activity, 'dad', p_dad || ',0', 'leg', 1,
+               'from', p_activity_id) ORDER BY t.ordinal), '[]'::jsonb)
+    FROM hotmesh.graph_transitions t
+    WHERE t.app_id = p_job.app_id
+      AND t.version = p_job.version
+      AND t.from_activity = p_activity_id
+      AND p_code = ANY (t.codes)
+      AND (t.condition_sql IS NULL OR hotmesh.eval_condition(t.condition_sql, p_context)));
+END
+$$;

@@ -1,0 +1,116 @@
+-- The engine's public entry points besides pub (R__engine_job.sql): each is one transaction
+-- that records what it applied, runs the cascade and leaves the database consistent.
+
+-- A worker's response to the message it was given (the worker host's completion call): acks
+-- the message, records the output and runs the activity's leg 2 with all that follows.
+-- Returns 'applied', 'duplicate' (this message was answered before), 'stale' (its job is gone
+-- or was replaced) or 'inactive' (its job no longer runs).
+CREATE OR REPLACE FUNCTION hotmesh.respond(p_message_id bigint, p_response jsonb)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_now     timestamptz := hotmesh.now();
+    v_message hotmesh.worker_streams;
+    v_job     hotmesh.jobs;
+    v_status  text := coalesce(p_response ->> 'status', 'success');
+BEGIN
+    IF v_status NOT IN ('success', 'error', 'pending') THEN
+        RAISE EXCEPTION 'respond: status must be success, error or pending, got %', v_status
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO v_message FROM hotmesh.worker_streams WHERE id = p_message_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'respond: no worker message %', p_message_id
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    IF v_message.responded_at IS NOT NULL THEN
+        RETURN 'duplicate';
+    END IF;
+    UPDATE hotmesh.worker_streams
+    SET responded_at = v_now, expired_at = coalesce(expired_at, v_now)
+    WHERE id = p_message_id;
+
+    SELECT * INTO v_job FROM hotmesh.jobs
+    WHERE app_id = v_message.app_id AND key = v_message.job_key
+      AND gid = v_message.message #>> '{metadata,gid}'
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 'stale';
+    END IF;
+    IF v_job.status <= 0 THEN
+        RETURN 'inactive';
+    END IF;
+    PERFORM hotmesh.engine_cascade(jsonb_build_array(jsonb_build_object(
+        'job_id', v_job.id, 'aid', v_message.activity_id, 'dad', v_message.dimension,
+        'leg', 2, 'kind', 'response', 'status', v_status,
+        'code', coalesce((p_response ->> 'code')::integer,
+                         CASE WHEN v_status = 'error' THEN 500 ELSE 200 END),
+        'data', coalesce(p_response -> 'data', '{}'::jsonb))));
+    RETURN 'applied';
+END
+$$;
+
+-- Run due engine work of an app: timers (hook sleep) and cascades deferred past the inline
+-- bound. Each message runs in its own subtransaction: one that fails is dead-lettered with its
+-- error and the others still commit. Returns how many messages ran.
+CREATE OR REPLACE FUNCTION hotmesh.engine_step(p_app_id text, p_limit integer DEFAULT 100)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_now     timestamptz := hotmesh.now();
+    v_message hotmesh.engine_streams;
+    v_job     hotmesh.jobs;
+    v_ran     integer := 0;
+    v_item    jsonb;
+BEGIN
+    FOR v_message IN
+        SELECT * FROM hotmesh.engine_streams e
+        WHERE e.app_id = p_app_id AND e.reserved_at IS NULL AND e.expired_at IS NULL
+          AND e.visible_at <= v_now
+        ORDER BY e.visible_at, e.id
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    LOOP
+        BEGIN
+            UPDATE hotmesh.engine_streams SET expired_at = v_now, deliveries = deliveries + 1
+            WHERE id = v_message.id;
+            IF v_message.msg_type = 'transition' THEN
+                v_item := v_message.message;
+            ELSE
+                SELECT * INTO v_job FROM hotmesh.jobs
+                WHERE app_id = p_app_id AND key = v_message.job_key
+                  AND gid = v_message.message ->> 'gid';
+                CONTINUE WHEN NOT FOUND;
+                v_item := jsonb_build_object(
+                    'job_id', v_job.id, 'aid', v_message.activity_id,
+                    'dad', v_message.dimension, 'leg', 2, 'kind', 'timehook',
+                    'status', 'success', 'code', 200,
+                    'data', jsonb_build_object('timestamp',
+                        (extract(epoch FROM v_now) * 1000)::bigint));
+            END IF;
+            PERFORM hotmesh.engine_cascade(jsonb_build_array(v_item));
+            v_ran := v_ran + 1;
+        EXCEPTION WHEN OTHERS THEN
+            UPDATE hotmesh.engine_streams
+            SET expired_at = v_now, dead_lettered_at = v_now,
+                dead_letter_reason = 'engine step failed',
+                last_error = jsonb_build_object('message', SQLERRM, 'sqlstate', SQLSTATE)
+            WHERE id = v_message.id;
+        END;
+    END LOOP;
+    RETURN v_ran;
+END
+$$;
+
+-- When the app's next engine message falls due (NULL when nothing waits): engines sleep
+-- until then instead of polling blindly.
+CREATE OR REPLACE FUNCTION hotmesh.engine_next_due(p_app_id text)
+RETURNS timestamptz
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT min(e.visible_at) FROM hotmesh.engine_streams e
+    WHERE e.app_id = p_app_id AND e.reserved_at IS NULL AND e.expired_at IS NULL
+$$;

@@ -1,0 +1,245 @@
+-- Starting and ending jobs.
+--
+-- engine_start_job runs a graph's trigger (job id, entity, job.maps, children) and returns the
+-- items that follow; pub() is its public entry point. engine_complete runs a job's completion
+-- tasks when its semaphore reaches 0: expiry, the NOTIFY that pubsub and sub listen to, and
+-- the result for an awaiting parent job (returned as a work item, run in the same transaction).
+
+-- The channel on which an app's job completions (and emits) are announced.
+CREATE OR REPLACE FUNCTION hotmesh.job_channel(p_app_id text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $$
+    SELECT 'hotmesh_j_' || md5(p_app_id)
+$$;
+
+CREATE OR REPLACE FUNCTION hotmesh.engine_start_job(
+    p_app_id text,
+    p_topic text,
+    p_data jsonb,
+    p_metadata jsonb,
+    p_pending integer
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_now        timestamptz := hotmesh.now();
+    v_version    text;
+    v_trigger    text;
+    v_definition jsonb;
+    v_input      jsonb := coalesce(p_data, '{}'::jsonb);
+    v_context    jsonb;
+    v_key        text;
+    v_job        hotmesh.jobs;
+    v_children   jsonb;
+    v_items      jsonb;
+BEGIN
+    SELECT active_version INTO v_version FROM hotmesh.apps WHERE app_id = p_app_id;
+    IF v_version IS NULL THEN
+        RAISE EXCEPTION 'app % has no active version (deploy and activate one first)', p_app_id
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT s.activity_id INTO v_trigger
+    FROM hotmesh.graph_subscriptions s
+    WHERE s.app_id = p_app_id AND s.version = v_version AND s.topic = p_topic;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no graph of app % (version %) subscribes to topic %', p_app_id,
+            v_version, p_topic
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT g.definition INTO v_definition
+    FROM hotmesh.graph_activities g
+    WHERE g.app_id = p_app_id AND g.version = v_version AND g.activity_id = v_trigger;
+
+    -- the job id: stats.id when the graph sets one, else a new guid
+    v_context := jsonb_build_object(
+        v_trigger, jsonb_build_object('input', jsonb_build_object('data', v_input),
+                                      'output', jsonb_build_object('data', v_input)),
+        '$job', jsonb_build_object('data', '{}'::jsonb, 'metadata', coalesce(p_metadata, '{}')));
+    v_key := hotmesh.engine_eval(v_definition #> '{expressions,stats.id}', v_context) #>> '{}';
+    v_key := coalesce(nullif(v_key, ''), coalesce(p_metadata ->> 'jid',
+                      'H' || replace(gen_random_uuid()::text, '-', '')));
+
+    -- at most one live job per key: an expired one gives its key up, a live one is a duplicate
+    UPDATE hotmesh.jobs SET is_live = false
+    WHERE app_id = p_app_id AND key = v_key AND is_live AND expired_at <= v_now;
+    BEGIN
+        INSERT INTO hotmesh.jobs (app_id, key, gid, version, topic, status, context,
+                                  parent_key, parent_activity, parent_dimension, origin_key,
+                                  created_at, updated_at, expired_at)
+        VALUES (p_app_id, v_key, replace(gen_random_uuid()::text, '-', ''), v_version, p_topic,
+                CASE WHEN p_pending IS NOT NULL THEN -1 ELSE 1 END,
+                jsonb_build_object('metadata', coalesce(p_metadata, '{}'::jsonb)),
+                p_metadata ->> 'pj', p_metadata ->> 'pa', p_metadata ->> 'pd',
+                coalesce(p_metadata ->> 'oj', v_key), v_now, v_now,
+                CASE WHEN p_pending IS NOT NULL THEN v_now + p_pending * interval '1 second' END)
+        RETURNING * INTO v_job;
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'duplicate job: % already exists in app %', v_key, p_app_id
+            USING ERRCODE = 'unique_violation', DETAIL = 'DuplicateJobError';
+    END;
+
+    PERFORM hotmesh.engine_save_node(v_job.id, v_trigger, ',0', jsonb_build_object(
+        'input', jsonb_build_object('data', v_input),
+        'output', jsonb_build_object('data', v_input, 'metadata', jsonb_build_object(
+            'aid', v_trigger, 'dad', ',0', 'atp', 'trigger', 'ac', v_now))));
+    INSERT INTO hotmesh.activity_instances (job_id, activity_id, dimension, entered_at,
+                                            finalized_at)
+    VALUES (v_job.id, v_trigger, ',0', v_now, v_now);
+
+    v_context := hotmesh.engine_context(v_job, v_trigger, ',0');
+    PERFORM hotmesh.engine_apply_job_maps(v_job.id, v_definition #> '{maps,job}', v_context);
+    v_context := hotmesh.engine_context(v_job, v_trigger, ',0');
+    UPDATE hotmesh.jobs
+    SET entity = hotmesh.engine_eval(v_definition #> '{expressions,entity}', v_context) #>> '{}'
+    WHERE id = v_job.id AND v_definition #> '{expressions,entity}' IS NOT NULL;
+
+    IF p_pending IS NOT NULL THEN
+        RETURN jsonb_build_object('key', v_key, 'job_id', v_job.id, 'items', '[]'::jsonb);
+    END IF;
+    v_children := hotmesh.engine_children(v_job, v_trigger, ',0', 200, v_context);
+    -- the trigger was the 1 open obligation; its children replace it
+    v_items := v_children || hotmesh.engine_settle(v_job.id, jsonb_array_length(v_children) - 1);
+    RETURN jsonb_build_object('key', v_key, 'job_id', v_job.id, 'items', v_items);
+END
+$$;
+
+-- Start a job on the graph subscribed to p_topic and run it as far as it goes inline.
+-- Returns the job id. A live job with the same id raises 23505 (duplicate job).
+CREATE OR REPLACE FUNCTION hotmesh.pub(
+    p_app_id text,
+    p_topic text,
+    p_data jsonb DEFAULT '{}',
+    p_context jsonb DEFAULT NULL,
+    p_pending integer DEFAULT NULL
+)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_started jsonb;
+BEGIN
+    IF jsonb_typeof(coalesce(p_data, '{}')) <> 'object' THEN
+        RAISE EXCEPTION 'pub: data must be a JSON object, got %', jsonb_typeof(p_data)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_started := hotmesh.engine_start_job(p_app_id, p_topic, p_data,
+                                          coalesce(p_context -> 'metadata', '{}'::jsonb),
+                                          p_pending);
+    PERFORM hotmesh.engine_cascade(v_started -> 'items');
+    RETURN v_started ->> 'key';
+END
+$$;
+
+-- A job's completion tasks. p_error ends it with an error; p_persist runs them while the job
+-- stays open (the activity's persist flag).
+CREATE OR REPLACE FUNCTION hotmesh.engine_complete(
+    p_job_id bigint,
+    p_error jsonb,
+    p_persist boolean DEFAULT false
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_now    timestamptz := hotmesh.now();
+    v_job    hotmesh.jobs;
+    v_graph  jsonb;
+    v_trigger text;
+    v_expire double precision;
+    v_parent hotmesh.jobs;
+    v_md     jsonb;
+BEGIN
+    SELECT * INTO v_job FROM hotmesh.jobs WHERE id = p_job_id;
+    SELECT s.graph, s.activity_id INTO v_graph, v_trigger FROM hotmesh.graph_subscriptions s
+    WHERE s.app_id = v_job.app_id AND s.version = v_job.version AND s.topic = v_job.topic;
+    v_md := coalesce(v_job.context -> 'metadata', '{}'::jsonb);
+
+    IF NOT p_persist THEN
+        v_expire := coalesce(
+            hotmesh.js_to_number(hotmesh.engine_eval(v_graph -> 'expire',
+                hotmesh.engine_context(v_job, v_trigger, ',0', ARRAY[]::text[]))),
+            1);
+        IF v_expire = 'NaN'::double precision THEN
+            v_expire := 1;
+        END IF;
+        UPDATE hotmesh.jobs
+        SET expired_at = CASE WHEN v_expire > 0 THEN v_now + v_expire * interval '1 second' END,
+            updated_at = v_now
+        WHERE id = p_job_id;
+    END IF;
+
+    PERFORM pg_notify(hotmesh.job_channel(v_job.app_id), jsonb_build_object(
+        'type', 'job', 'jid', v_job.key, 'topic', v_job.topic,
+        'publishes', v_graph ->> 'publishes',
+        'status', CASE WHEN p_error IS NOT NULL THEN 'error' ELSE 'done' END)::text);
+
+    -- an awaiting parent receives the result as its await activity's leg 2
+    IF v_md ? 'pj' AND coalesce((v_md ->> 'px')::boolean, false) = false THEN
+        SELECT * INTO v_parent FROM hotmesh.jobs
+        WHERE app_id = v_job.app_id AND key = v_md ->> 'pj' AND gid = v_md ->> 'pg';
+        IF FOUND THEN
+            RETURN jsonb_build_array(jsonb_build_object(
+                'job_id', v_parent.id, 'aid', v_md ->> 'pa', 'dad', v_md ->> 'pd', 'leg', 2,
+                'kind', 'result',
+                'status', CASE WHEN p_error IS NOT NULL THEN 'error' ELSE 'success' END,
+                'code', coalesce((p_error ->> 'code')::integer, 200),
+                'data', CASE WHEN p_error IS NOT NULL THEN p_error
+                             ELSE hotmesh.engine_job_data(p_job_id) END));
+        END IF;
+    END IF;
+    RETURN '[]'::jsonb;
+END
+$$;
+
+-- Interim output: announce the job's current state without closing it (emit).
+CREATE OR REPLACE FUNCTION hotmesh.engine_emit(p_job_id bigint)
+RETURNS void
+LANGUAGE sql
+AS $$
+    SELECT pg_notify(hotmesh.job_channel(j.app_id), jsonb_build_object(
+               'type', 'emit', 'jid', j.key, 'topic', j.topic,
+               'publishes', s.graph ->> 'publishes', 'status', 'emit')::text)
+    FROM hotmesh.jobs j
+    JOIN hotmesh.graph_subscriptions s
+      ON s.app_id = j.app_id AND s.version = j.version AND s.topic = j.topic
+    WHERE j.id = p_job_id
+$$;
+
+-- An activity's error that no transition handles ends the job (HotMesh code 597 semantics):
+-- the error is recorded in the job's metadata (err) and data ($error), and the job completes.
+CREATE OR REPLACE FUNCTION hotmesh.engine_fail_job(
+    p_job_id bigint,
+    p_activity_id text,
+    p_code integer,
+    p_error jsonb
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_error jsonb := jsonb_build_object(
+        'message', coalesce(p_error ->> 'message', 'activity ' || p_activity_id || ' failed'),
+        'code', p_code,
+        'activity_id', p_activity_id)
+        || CASE WHEN p_error ? 'stack' THEN jsonb_build_object('stack', p_error -> 'stack')
+                ELSE '{}'::jsonb END;
+BEGIN
+    UPDATE hotmesh.jobs
+    SET status = 0,
+        context = jsonb_set(context, '{metadata,err}', v_error, true),
+        updated_at = hotmesh.now()
+    WHERE id = p_job_id AND status > 0;
+    IF NOT FOUND THEN
+        RETURN '[]'::jsonb;
+    END IF;
+    INSERT INTO hotmesh.jobs_attributes AS a (job_id, field, value, type)
+    VALUES (p_job_id, 'data/$error', v_error || jsonb_build_object('code', 597), 'data'),
+           (p_job_id, 'data/done', 'true', 'data')
+    ON CONFLICT (job_id, field) DO UPDATE SET value = excluded.value;
+    RETURN hotmesh.engine_complete(p_job_id, v_error);
+END
+$$;

@@ -1,0 +1,447 @@
+-- Running one leg of one activity instance (the semantics of reference/core.md 3.5).
+--
+-- engine_run(job, item) is called by engine_cascade with the job row locked. It records the
+-- step in the collation ledger (activity_instances), stores state, moves the semaphore and
+-- returns the next work items. Leg 1 is an activity's entry (on a transition); leg 2 is what
+-- comes back to it (a worker response, a child job's result, a signal, a timer, a cycle
+-- re-entry).
+--
+-- Semaphore: every spawned child is one open obligation. An activity that completes applies
+-- (children - 1); a duplex leg 1 (worker, await, waiting hook) applies 0; a leg 2 with status
+-- 'pending' (code 202) applies +children and stays open.
+
+CREATE OR REPLACE FUNCTION hotmesh.engine_run(p_job hotmesh.jobs, p_item jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_aid        text := p_item ->> 'aid';
+    v_dad        text := p_item ->> 'dad';
+    v_definition jsonb;
+    v_type       text;
+BEGIN
+    IF p_job.status <= 0 THEN
+        RETURN '[]'::jsonb;  -- complete, pending or interrupted: nothing runs any more
+    END IF;
+    SELECT g.definition, g.type INTO v_definition, v_type
+    FROM hotmesh.graph_activities g
+    WHERE g.app_id = p_job.app_id AND g.version = p_job.version AND g.activity_id = v_aid;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job % (app %, version %) has no activity %', p_job.key, p_job.app_id,
+            p_job.version, v_aid
+            USING ERRCODE = 'no_data_found';
+    END IF;
+
+    IF (p_item ->> 'leg')::integer = 1 THEN
+        IF NOT hotmesh.engine_enter(p_job.id, v_aid, v_dad) THEN
+            -- a second arrival at this instance: a join; the arriving branch is done
+            RETURN hotmesh.engine_settle(p_job.id, -1);
+        END IF;
+        RETURN CASE v_type
+            WHEN 'worker' THEN hotmesh.engine_worker_leg1(p_job, v_definition, v_dad)
+            WHEN 'await' THEN hotmesh.engine_await_leg1(p_job, v_definition, v_dad)
+            WHEN 'hook' THEN hotmesh.engine_hook_leg1(p_job, v_definition, v_dad)
+            WHEN 'signal' THEN hotmesh.engine_signal_leg1(p_job, v_definition, v_dad)
+            WHEN 'cycle' THEN hotmesh.engine_cycle_leg1(p_job, v_definition, v_dad, p_item)
+            WHEN 'interrupt' THEN hotmesh.engine_interrupt_leg1(p_job, v_definition, v_dad)
+        END;
+    END IF;
+    RETURN hotmesh.engine_leg2(p_job, v_definition, v_dad, p_item);
+END
+$$;
+
+-- Record leg 1 of an instance; false when it had already been entered.
+CREATE OR REPLACE FUNCTION hotmesh.engine_enter(p_job_id bigint, p_aid text, p_dad text)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_arrivals integer;
+BEGIN
+    INSERT INTO hotmesh.activity_instances AS i (job_id, activity_id, dimension, entered_at)
+    VALUES (p_job_id, p_aid, p_dad, hotmesh.now())
+    ON CONFLICT (job_id, activity_id, dimension) DO UPDATE SET arrivals = i.arrivals + 1
+    RETURNING arrivals INTO v_arrivals;
+    RETURN v_arrivals = 1;
+END
+$$;
+
+-- Finish an activity leg: map job data, take transitions, move the semaphore.
+-- p_pending keeps the activity open (+children instead of children - 1).
+CREATE OR REPLACE FUNCTION hotmesh.engine_finish(
+    p_job hotmesh.jobs,
+    p_definition jsonb,
+    p_dad text,
+    p_code integer,
+    p_pending boolean DEFAULT false
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_aid      text := p_definition ->> 'id';
+    v_context  jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_children jsonb;
+    v_closing  jsonb;
+BEGIN
+    PERFORM hotmesh.engine_apply_job_maps(p_job.id, p_definition #> '{maps,job}', v_context);
+    IF p_definition #> '{maps,job}' IS NOT NULL THEN
+        v_context := hotmesh.engine_context(p_job, v_aid, p_dad);  -- job data changed
+    END IF;
+    v_children := hotmesh.engine_children(p_job, v_aid, p_dad, p_code, v_context);
+    IF NOT p_pending THEN
+        UPDATE hotmesh.activity_instances SET finalized_at = hotmesh.now()
+        WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
+    END IF;
+    v_closing := hotmesh.engine_settle(
+        p_job.id,
+        jsonb_array_length(v_children) - CASE WHEN p_pending THEN 0 ELSE 1 END);
+    IF hotmesh.engine_truthy(p_definition #> '{expressions,emit}', v_context) THEN
+        PERFORM hotmesh.engine_emit(p_job.id);
+    END IF;
+    IF hotmesh.engine_truthy(p_definition #> '{expressions,persist}', v_context) THEN
+        v_closing := v_closing || hotmesh.engine_complete(p_job.id, NULL, true);
+    END IF;
+    RETURN v_children || v_closing;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION hotmesh.engine_truthy(p_expression jsonb, p_context jsonb)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN p_expression IS NOT NULL
+       AND hotmesh.js_truthy(hotmesh.engine_eval(p_expression, p_context));
+END
+$$;
+
+-- worker, leg 1: map the input and publish a message to the worker topic.
+CREATE OR REPLACE FUNCTION hotmesh.engine_worker_leg1(
+    p_job hotmesh.jobs,
+    p_definition jsonb,
+    p_dad text
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_aid     text := p_definition ->> 'id';
+    v_context jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_input   jsonb := coalesce(hotmesh.engine_eval(p_definition #> '{maps,input}', v_context),
+                                '{}'::jsonb);
+    v_topic   jsonb := hotmesh.engine_eval(p_definition #> '{expressions,topic}', v_context);
+BEGIN
+    IF jsonb_typeof(v_topic) IS DISTINCT FROM 'string' OR v_topic = '""'::jsonb THEN
+        RAISE EXCEPTION 'activity % of job %: the worker topic resolved to %, not a topic name',
+            v_aid, p_job.key, coalesce(v_topic::text, 'undefined')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM hotmesh.stream_publish(
+        p_job.app_id, v_topic #>> '{}',
+        jsonb_build_object(
+            'metadata', jsonb_build_object('jid', p_job.key, 'gid', p_job.gid, 'aid', v_aid,
+                                           'dad', p_dad, 'topic', v_topic #>> '{}'),
+            'data', v_input),
+        coalesce(p_definition -> 'stream_options', '{}'::jsonb));
+    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
+        'output', jsonb_build_object('metadata', jsonb_build_object(
+            'aid', v_aid, 'dad', p_dad, 'atp', 'worker', 'ac', hotmesh.now()))));
+    RETURN '[]'::jsonb;
+END
+$$;
+
+-- await, leg 1: start the child job; awaited, the child's result is this activity's leg 2;
+-- with await: false the leg 2 follows at once with the child's id.
+CREATE OR REPLACE FUNCTION hotmesh.engine_await_leg1(
+    p_job hotmesh.jobs,
+    p_definition jsonb,
+    p_dad text
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_aid     text := p_definition ->> 'id';
+    v_context jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_input   jsonb := coalesce(hotmesh.engine_eval(p_definition #> '{maps,input}', v_context),
+                                '{}'::jsonb);
+    v_topic   text := hotmesh.engine_eval(p_definition #> '{expressions,topic}', v_context) #>> '{}';
+    v_await   boolean := p_definition #> '{expressions,await}' IS NULL
+                         OR hotmesh.engine_truthy(p_definition #> '{expressions,await}', v_context);
+    v_child   jsonb;
+BEGIN
+    v_child := hotmesh.engine_start_job(
+        p_job.app_id, v_topic, v_input,
+        jsonb_build_object('pj', p_job.key, 'pg', p_job.gid, 'pa', v_aid, 'pd', p_dad,
+                           'px', NOT v_await, 'oj', coalesce(p_job.origin_key, p_job.key)),
+        NULL);
+    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
+        'output', jsonb_build_object('metadata', jsonb_build_object(
+            'aid', v_aid, 'dad', p_dad, 'atp', 'await', 'ac', hotmesh.now()))));
+    IF NOT v_await THEN
+        RETURN (v_child -> 'items') || jsonb_build_array(jsonb_build_object(
+            'job_id', p_job.id, 'aid', v_aid, 'dad', p_dad, 'leg', 2, 'kind', 'result',
+            'status', 'success', 'code', 200,
+            'data', jsonb_build_object('job_id', v_child ->> 'key')));
+    END IF;
+    RETURN v_child -> 'items';
+END
+$$;
+
+-- hook, leg 1: a waiter when it sleeps (a timer) or a hook rule routes signals to it;
+-- otherwise a passthrough that completes at once.
+CREATE OR REPLACE FUNCTION hotmesh.engine_hook_leg1(
+    p_job hotmesh.jobs,
+    p_definition jsonb,
+    p_dad text
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_aid      text := p_definition ->> 'id';
+    v_context  jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_sleep    double precision := hotmesh.js_to_number(
+                   hotmesh.engine_eval(p_definition #> '{expressions,sleep}', v_context));
+    v_waits    boolean := EXISTS (
+                   SELECT 1 FROM hotmesh.graph_hooks h
+                   WHERE h.app_id = p_job.app_id AND h.version = p_job.version
+                     AND h.activity_id = v_aid);
+    v_output   jsonb;
+    v_early    jsonb := '[]'::jsonb;
+BEGIN
+    v_output := hotmesh.engine_eval(p_definition #> '{maps,output}', v_context);
+    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
+        'output', jsonb_build_object(
+            'data', coalesce(v_output, '{}'::jsonb),
+            'metadata', jsonb_build_object('aid', v_aid, 'dad', p_dad, 'atp', 'hook',
+                                           'ac', hotmesh.now()))));
+    IF v_sleep > 0 AND v_sleep <> 'Infinity'::double precision THEN
+        INSERT INTO hotmesh.engine_streams (app_id, job_key, activity_id, dimension, msg_type,
+                                            message, priority, created_at, visible_at)
+        VALUES (p_job.app_id, p_job.key, v_aid, p_dad, 'timehook',
+                jsonb_build_object('gid', p_job.gid, 'aid', v_aid, 'dad', p_dad,
+                                   'kind', 'timehook'),
+                5, hotmesh.now(), hotmesh.now() + v_sleep * interval '1 second');
+        v_waits := true;
+    END IF;
+    IF NOT v_waits THEN
+        RETURN hotmesh.engine_finish(p_job, p_definition, p_dad, 200);
+    END IF;
+    -- a waiter: register for signals (an early signal is delivered right away)
+    RETURN hotmesh.engine_register_waiter(p_job, v_aid, p_dad, v_context);
+END
+$$;
+
+-- signal, leg 1: signal one waiter (or all matching) on a hook topic, then continue.
+CREATE OR REPLACE FUNCTION hotmesh.engine_signal_leg1(
+    p_job hotmesh.jobs,
+    p_definition jsonb,
+    p_dad text
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_aid     text := p_definition ->> 'id';
+    v_context jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_topic   text := hotmesh.engine_eval(p_definition #> '{expressions,topic}', v_context) #>> '{}';
+    v_data    jsonb := coalesce(hotmesh.engine_eval(p_definition #> '{maps,signal}', v_context),
+                                '{}'::jsonb);
+    v_status  text := coalesce(hotmesh.engine_eval(p_definition #> '{expressions,status}',
+                                                   v_context) #>> '{}', 'success');
+    v_code    integer := coalesce((hotmesh.engine_eval(p_definition #> '{expressions,code}',
+                                                       v_context) #>> '{}')::integer, 200);
+    v_items   jsonb;
+    v_output  jsonb;
+BEGIN
+    IF p_definition #>> '{settings,subtype}' = 'all' THEN
+        v_items := hotmesh.engine_signal_all(p_job.app_id, v_topic, v_data, v_status, v_code);
+    ELSE
+        v_items := hotmesh.engine_signal(p_job.app_id, v_topic, v_data, v_status, v_code);
+    END IF;
+    v_output := hotmesh.engine_eval(p_definition #> '{maps,output}', v_context);
+    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
+        'output', jsonb_build_object(
+            'data', coalesce(v_output, '{}'::jsonb),
+            'metadata', jsonb_build_object('aid', v_aid, 'dad', p_dad, 'atp', 'signal',
+                                           'ac', hotmesh.now()))));
+    RETURN v_items || hotmesh.engine_finish(p_job, p_definition, p_dad, 200);
+END
+$$;
+
+-- cycle, leg 1: re-enter the ancestor in a new dimension with the mapped input as its output.
+-- The cycle itself applies 0 to the semaphore: the re-entered ancestor carries its obligation.
+CREATE OR REPLACE FUNCTION hotmesh.engine_cycle_leg1(
+    p_job hotmesh.jobs,
+    p_definition jsonb,
+    p_dad text,
+    p_item jsonb
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_aid       text := p_definition ->> 'id';
+    v_context   jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_input     jsonb := hotmesh.engine_eval(p_definition #> '{maps,input}', v_context);
+    v_ancestor  text := p_definition #>> '{settings,ancestor}';
+    v_depth     integer;
+    v_base      text;
+    v_iteration integer;
+BEGIN
+    SELECT (g.definition ->> 'depth')::integer INTO v_depth
+    FROM hotmesh.graph_activities g
+    WHERE g.app_id = p_job.app_id AND g.version = p_job.version AND g.activity_id = v_ancestor;
+    -- iterations count on the ancestor's first instance (its address with the last segment 0)
+    v_base := hotmesh.engine_dad_at(hotmesh.engine_dad_at(p_dad, v_depth - 1), v_depth);
+    UPDATE hotmesh.activity_instances
+    SET leg2_count = leg2_count + 1
+    WHERE job_id = p_job.id AND activity_id = v_ancestor AND dimension = v_base
+    RETURNING leg2_count INTO v_iteration;
+    IF v_iteration IS NULL THEN
+        RAISE EXCEPTION 'cycle % of job %: ancestor % has not run', v_aid, p_job.key, v_ancestor;
+    END IF;
+    IF v_iteration > 10000 THEN
+        RAISE EXCEPTION 'cycle % of job % exceeded 10000 iterations', v_aid, p_job.key
+            USING ERRCODE = 'program_limit_exceeded';
+    END IF;
+    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
+        'output', jsonb_build_object('metadata', jsonb_build_object(
+            'aid', v_aid, 'dad', p_dad, 'atp', 'cycle', 'ac', hotmesh.now()))));
+    UPDATE hotmesh.activity_instances SET finalized_at = hotmesh.now()
+    WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
+    RETURN jsonb_build_array(jsonb_build_object(
+        'job_id', p_job.id, 'aid', v_ancestor,
+        'dad', hotmesh.engine_dad_at(p_dad, v_depth - 1) || ',' || v_iteration,
+        'leg', 2, 'kind', 'reentry', 'status', 'success', 'code', 200,
+        'data', coalesce(v_input, '{}'::jsonb)));
+END
+$$;
+
+-- interrupt, leg 1: interrupt this job (the activity ends the job) or another one.
+CREATE OR REPLACE FUNCTION hotmesh.engine_interrupt_leg1(
+    p_job hotmesh.jobs,
+    p_definition jsonb,
+    p_dad text
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_aid     text := p_definition ->> 'id';
+    v_context jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_target  text := hotmesh.engine_eval(p_definition #> '{expressions,target}', v_context) #>> '{}';
+    v_options jsonb := jsonb_strip_nulls(jsonb_build_object(
+        'reason', hotmesh.engine_eval(p_definition #> '{expressions,reason}', v_context),
+        'throw', hotmesh.engine_eval(p_definition #> '{expressions,throw}', v_context),
+        'code', hotmesh.engine_eval(p_definition #> '{expressions,code}', v_context),
+        'expire', hotmesh.engine_eval(p_definition #> '{expressions,expire}', v_context),
+        'stack', hotmesh.engine_eval(p_definition #> '{expressions,stack}', v_context)));
+BEGIN
+    PERFORM hotmesh.engine_apply_job_maps(p_job.id, p_definition #> '{maps,job}', v_context);
+    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
+        'output', jsonb_build_object('metadata', jsonb_build_object(
+            'aid', v_aid, 'dad', p_dad, 'atp', 'interrupt', 'ac', hotmesh.now()))));
+    IF v_target IS NULL OR v_target = p_job.key THEN
+        UPDATE hotmesh.activity_instances SET finalized_at = hotmesh.now()
+        WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
+        RETURN hotmesh.engine_interrupt_job(p_job.id, v_options);
+    END IF;
+    RETURN hotmesh.engine_interrupt_key(p_job.app_id, v_target, v_options)
+        || hotmesh.engine_finish(p_job, p_definition, p_dad, 200);
+END
+$$;
+
+-- Leg 2 of any duplex activity: a worker response, a child's result, a signal or timer for a
+-- hook, a cycle's re-entry of its ancestor.
+CREATE OR REPLACE FUNCTION hotmesh.engine_leg2(
+    p_job hotmesh.jobs,
+    p_definition jsonb,
+    p_dad text,
+    p_item jsonb
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_aid      text := p_definition ->> 'id';
+    v_kind     text := p_item ->> 'kind';
+    v_status   text := coalesce(p_item ->> 'status', 'success');
+    v_code     integer := coalesce((p_item ->> 'code')::integer,
+                                   CASE WHEN v_status = 'error' THEN 500 ELSE 200 END);
+    v_pending  boolean := v_status = 'pending' OR v_code = 202;
+    v_instance hotmesh.activity_instances;
+    v_entry    integer;
+    v_dad      text := p_dad;
+    v_context  jsonb;
+    v_node     jsonb;
+    v_children jsonb;
+BEGIN
+    IF v_kind = 'reentry' THEN
+        -- a cycle's new iteration: a fresh instance of the ancestor in a new dimension
+        PERFORM hotmesh.engine_enter(p_job.id, v_aid, p_dad);
+    END IF;
+    SELECT * INTO v_instance FROM hotmesh.activity_instances
+    WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
+    IF NOT FOUND OR v_instance.finalized_at IS NOT NULL THEN
+        RETURN '[]'::jsonb;  -- late or duplicate (a timer after the signal won, …)
+    END IF;
+    UPDATE hotmesh.activity_instances SET leg2_count = leg2_count + 1
+    WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad
+    RETURNING leg2_count INTO v_entry;
+    IF v_entry > 1 AND v_kind <> 'reentry' THEN
+        -- another leg 2 of an instance kept open (code 202): a new dimension for its output
+        -- and its children, so they do not collide with the earlier entries'
+        v_dad := hotmesh.engine_dad_at(p_dad, length(p_dad) - length(replace(p_dad, ',', '')) - 1)
+                 || ',' || (v_entry - 1);
+    END IF;
+    IF NOT v_pending THEN
+        UPDATE hotmesh.activity_instances SET finalized_at = hotmesh.now()
+        WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
+    END IF;
+
+    IF v_kind IN ('timehook', 'webhook') THEN
+        IF NOT v_pending THEN
+            -- the first of timer and signal wins: retire the other
+            UPDATE hotmesh.signals SET consumed_at = hotmesh.now()
+            WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad
+              AND kind = 'waiter' AND consumed_at IS NULL;
+            UPDATE hotmesh.engine_streams SET expired_at = hotmesh.now()
+            WHERE job_key = p_job.key AND app_id = p_job.app_id AND activity_id = v_aid
+              AND dimension = p_dad AND msg_type = 'timehook' AND expired_at IS NULL;
+        END IF;
+        v_node := jsonb_build_object('hook', jsonb_build_object('data', p_item -> 'data'));
+    ELSE
+        v_node := jsonb_build_object('output', jsonb_build_object(
+            'data', coalesce(p_item -> 'data', '{}'::jsonb),
+            'metadata', jsonb_build_object(
+                'aid', v_aid, 'dad', v_dad, 'atp', p_definition ->> 'type',
+                'au', hotmesh.now(), 'code', v_code)
+                || CASE WHEN v_status = 'error'
+                        THEN jsonb_build_object('err', p_item -> 'data') ELSE '{}'::jsonb END));
+    END IF;
+    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, v_dad, v_node);
+
+    IF p_definition #> '{maps,output}' IS NOT NULL AND v_kind IN ('timehook', 'webhook') THEN
+        -- a hook maps its output again once the signal (or timer) payload is there
+        v_context := hotmesh.engine_context(p_job, v_aid, v_dad);
+        PERFORM hotmesh.engine_save_node(p_job.id, v_aid, v_dad, jsonb_build_object(
+            'output', coalesce(v_context #> ARRAY[v_aid, 'output'], '{}'::jsonb)
+                      || jsonb_build_object('data', coalesce(
+                             hotmesh.engine_eval(p_definition #> '{maps,output}', v_context),
+                             '{}'::jsonb))));
+    END IF;
+
+    IF v_status = 'error' THEN
+        v_context := hotmesh.engine_context(p_job, v_aid, v_dad);
+        v_children := hotmesh.engine_children(p_job, v_aid, v_dad, v_code, v_context);
+        IF jsonb_array_length(v_children) = 0 THEN
+            -- no transition handles the error: the job ends with it (code 597 semantics)
+            RETURN hotmesh.engine_fail_job(p_job.id, v_aid, v_code, p_item -> 'data');
+        END IF;
+    END IF;
+    RETURN hotmesh.engine_finish(p_job, p_definition, v_dad, v_code, v_pending);
+END
+$$;

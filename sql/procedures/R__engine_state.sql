@@ -1,0 +1,151 @@
+-- Job state: how the engine reads and writes a job's attributes.
+--
+-- jobs_attributes rows of a job:
+--   <activity id>/<dimension>   type 'output'  the activity instance's node:
+--                                              {"input": {"data"}, "output": {"data", "metadata"},
+--                                               "hook": {"data"}}
+--   data/<key>                  type 'data'    a top-level key of the job data ($job.data)
+--   -<marker>, _<search field>  'marker', 'search'  spread from job.maps keys name[-] / name[_]
+-- Writes are per attribute, so parallel branches never overwrite each other's job data.
+
+-- The first p_depth segments of a dimensional address (',0,1,0' at depth 2 is ',0,1'),
+-- padded with ',0' when the address is shorter.
+CREATE OR REPLACE FUNCTION hotmesh.engine_dad_at(p_dad text, p_depth integer)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $$
+    SELECT coalesce(string_agg(',' || coalesce(s.segment, '0'), '' ORDER BY g.i), '')
+    FROM generate_series(1, p_depth) AS g (i)
+    LEFT JOIN LATERAL (
+        SELECT (string_to_array(substr(p_dad, 2), ','))[g.i] AS segment
+    ) s ON true
+$$;
+
+-- The job's data object, from its data/<key> attributes.
+CREATE OR REPLACE FUNCTION hotmesh.engine_job_data(p_job_id bigint)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT coalesce(jsonb_object_agg(substr(a.field, 6), a.value), '{}'::jsonb)
+    FROM hotmesh.jobs_attributes a
+    WHERE a.job_id = p_job_id AND a.type = 'data' AND a.field LIKE 'data/%'
+$$;
+
+-- The job's metadata, as HotMesh names it ($job.metadata).
+CREATE OR REPLACE FUNCTION hotmesh.engine_job_metadata(p_job hotmesh.jobs)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT coalesce(p_job.context -> 'metadata', '{}'::jsonb) || jsonb_build_object(
+        'jid', p_job.key,
+        'gid', p_job.gid,
+        'app', p_job.app_id,
+        'vrs', p_job.version,
+        'tpc', p_job.topic,
+        'js', p_job.status,
+        'jc', p_job.created_at,
+        'ju', p_job.updated_at)
+$$;
+
+-- The evaluation context of an activity instance: $job plus the nodes of the activities it
+-- reads (p_needed), each at its own dimension (the instance's address cut to its depth).
+CREATE OR REPLACE FUNCTION hotmesh.engine_context(
+    p_job hotmesh.jobs,
+    p_activity_id text,
+    p_dad text,
+    p_needed text[] DEFAULT NULL
+)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT jsonb_build_object(
+               '$job', jsonb_build_object('data', hotmesh.engine_job_data(p_job.id),
+                                          'metadata', hotmesh.engine_job_metadata(p_job)))
+           || coalesce((
+               SELECT jsonb_object_agg(g.activity_id, a.value)
+               FROM hotmesh.graph_activities g
+               JOIN hotmesh.jobs_attributes a
+                 ON a.job_id = p_job.id
+                AND a.field = g.activity_id || '/' || CASE
+                        WHEN g.activity_id = p_activity_id THEN p_dad
+                        ELSE hotmesh.engine_dad_at(p_dad, (g.definition ->> 'depth')::integer)
+                    END
+               WHERE g.app_id = p_job.app_id
+                 AND g.version = p_job.version
+                 AND (g.activity_id = p_activity_id
+                      OR g.activity_id = ANY (coalesce(p_needed, ARRAY(
+                          SELECT jsonb_object_keys(g2.definition -> 'consumes')
+                          FROM hotmesh.graph_activities g2
+                          WHERE g2.app_id = p_job.app_id AND g2.version = p_job.version
+                            AND g2.activity_id = p_activity_id))))
+           ), '{}'::jsonb)
+$$;
+
+-- Evaluate a compiled expression ({"sql": …, "value"?: …}); constants need no evaluation.
+CREATE OR REPLACE FUNCTION hotmesh.engine_eval(p_expression jsonb, p_context jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF p_expression IS NULL OR jsonb_typeof(p_expression) = 'null' THEN
+        RETURN NULL;
+    ELSIF p_expression ? 'value' THEN
+        RETURN p_expression -> 'value';
+    END IF;
+    RETURN hotmesh.eval_expression(p_expression ->> 'sql', p_context);
+END
+$$;
+
+-- Merge into an activity instance's node (top-level keys replace: output, hook, input).
+CREATE OR REPLACE FUNCTION hotmesh.engine_save_node(
+    p_job_id bigint,
+    p_activity_id text,
+    p_dad text,
+    p_node jsonb
+)
+RETURNS void
+LANGUAGE sql
+AS $$
+    INSERT INTO hotmesh.jobs_attributes AS a (job_id, field, value, type)
+    VALUES (p_job_id, p_activity_id || '/' || p_dad, p_node, 'output')
+    ON CONFLICT (job_id, field) DO UPDATE SET value = a.value || excluded.value
+$$;
+
+-- Apply an activity's job.maps: each entry's value becomes a job data key (undefined values
+-- are skipped); name[-] / name[_] entries spread an object into marker / search fields.
+CREATE OR REPLACE FUNCTION hotmesh.engine_apply_job_maps(
+    p_job_id bigint,
+    p_entries jsonb,
+    p_context jsonb
+)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_entry jsonb;
+    v_value jsonb;
+BEGIN
+    FOR v_entry IN SELECT e FROM jsonb_array_elements(coalesce(p_entries, '[]')) e LOOP
+        v_value := hotmesh.engine_eval(v_entry, p_context);
+        CONTINUE WHEN v_value IS NULL;
+        IF v_entry ->> 'spread' IS NULL THEN
+            INSERT INTO hotmesh.jobs_attributes AS a (job_id, field, value, type)
+            VALUES (p_job_id, 'data/' || (v_entry ->> 'key'), v_value, 'data')
+            ON CONFLICT (job_id, field) DO UPDATE SET value = excluded.value;
+        ELSIF jsonb_typeof(v_value) = 'object' THEN
+            INSERT INTO hotmesh.jobs_attributes AS a (job_id, field, value, type)
+            SELECT p_job_id, f.key, f.value,
+                   CASE WHEN left(f.key, 1) = '-' THEN 'marker'
+                        WHEN left(f.key, 1) = '_' THEN 'search'
+                        ELSE 'other' END
+            FROM jsonb_each(v_value) f
+            ON CONFLICT (job_id, field) DO UPDATE SET value = excluded.value;
+        END IF;
+    END LOOP;
+END
+$$;
