@@ -38,6 +38,12 @@ class StreamMessage:
     workflow_name: str
     created_at: datetime
 
+    @property
+    def for_engine(self) -> bool:
+        """A message the engine sent for a job's worker activity: it is answered with
+        respond(), not acked."""
+        return bool(self.job_key) and bool(self.data.get("metadata", {}).get("aid"))
+
 
 @dataclass(frozen=True)
 class FailOutcome:
@@ -135,6 +141,13 @@ class Streams:
             ),
         )
         return FailOutcome(*rows[0])
+
+    async def respond(self, message: StreamMessage, response: Mapping[str, Any]) -> str:
+        """Answer an engine message (one with a job): ack it and run the job's next steps, in
+        one transaction. Returns 'applied', 'duplicate', 'stale' or 'inactive'."""
+        rows = await self._fetch(
+            "SELECT hotmesh.respond(%s, %s)", (message.id, Jsonb(dict(response))))
+        return rows[0][0]
 
     async def dead_letter(
         self,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 import uuid
 from collections import Counter
@@ -199,7 +200,8 @@ class Worker:
                 else:  # a plain function must not block the event loop
                     result = await asyncio.to_thread(self.callback, message.data)
                 if inspect.isawaitable(result):
-                    await result
+                    result = await result
+                response = _engine_response(result) if message.for_engine else None
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the callback's failure goes through the retry policy
@@ -212,8 +214,13 @@ class Worker:
                     log.info("worker %s: message %s failed (%s): %s", self.guid, message.id,
                              outcome.outcome, exc)
                 return
-            self._to_ack.append(message)
-            self._ack_wake.set()
+            if response is not None:
+                outcome = await self._safely(self.streams.respond(message, response))
+                if outcome is not None:
+                    self.counts["responded" if outcome == "applied" else outcome] += 1
+            else:
+                self._to_ack.append(message)
+                self._ack_wake.set()
         finally:
             self._running.pop(message.id, None)
             self._slot_free.set()
@@ -281,3 +288,15 @@ class Worker:
                 if message.id not in kept and message.id in self._running:
                     self.counts["lease_lost"] += 1
                     log.warning("worker %s: lease on message %s lost", self.guid, message.id)
+
+
+def _engine_response(result: Any) -> dict[str, Any]:
+    """A callback's result as the engine's response: HotMesh's {metadata, data, status?,
+    code?}, or a plain value taken as the data. It must be JSON: anything else fails the
+    message like an exception would."""
+    if isinstance(result, dict) and {"data", "metadata", "status", "code"} & set(result):
+        response = {key: result[key] for key in ("data", "status", "code") if key in result}
+    else:
+        response = {"data": result if result is not None else {}}
+    json.dumps(response)
+    return response

@@ -51,6 +51,28 @@ BEGIN
 END
 $$;
 
+-- A worker message of a job was dead-lettered (attempts or reclaims exhausted, or poison):
+-- the job receives the failure as the worker's response, so it never waits forever.
+-- Plain stream messages (no job) are left alone.
+CREATE OR REPLACE FUNCTION hotmesh.engine_fail_message(
+    p_message hotmesh.worker_streams,
+    p_error jsonb
+)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF p_message.job_key = '' OR p_message.message #>> '{metadata,aid}' IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM hotmesh.respond(p_message.id, jsonb_build_object(
+        'status', 'error',
+        'code', CASE WHEN jsonb_typeof(p_error -> 'code') = 'number'
+                     THEN (p_error ->> 'code')::integer ELSE 500 END,
+        'data', coalesce(p_error, '{}'::jsonb)));
+END
+$$;
+
 -- Run due engine work of an app: timers (hook sleep) and cascades deferred past the inline
 -- bound. Each message runs in its own subtransaction: one that fails is dead-lettered with its
 -- error and the others still commit. Returns how many messages ran.

@@ -69,6 +69,8 @@ BEGIN
             last_error         = p_error
         WHERE s.id = p_id;
         outcome := 'dead_lettered';
+        -- an engine message's job must not wait forever: it gets the error as the response
+        PERFORM hotmesh.engine_fail_message(v_message, p_error);
     END IF;
 END
 $$;
@@ -85,7 +87,8 @@ RETURNS boolean
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_now timestamptz := hotmesh.now();
+    v_now     timestamptz := hotmesh.now();
+    v_message hotmesh.worker_streams;
 BEGIN
     UPDATE hotmesh.worker_streams s
     SET expired_at         = v_now,
@@ -96,7 +99,13 @@ BEGIN
       AND s.deliveries = p_delivery
       AND s.reserved_by = p_consumer
       AND s.reserved_at IS NOT NULL
-      AND s.expired_at IS NULL;
-    RETURN FOUND;
+      AND s.expired_at IS NULL
+    RETURNING s.* INTO v_message;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM hotmesh.engine_fail_message(
+        v_message, coalesce(p_error, jsonb_build_object('message', v_message.dead_letter_reason)));
+    RETURN true;
 END
 $$;

@@ -16,6 +16,7 @@ AS $$
 DECLARE
     v_now   timestamptz := hotmesh.now();
     v_count integer;
+    v_dead  bigint[];
 BEGIN
     WITH expired AS MATERIALIZED (
         SELECT s.id
@@ -28,20 +29,30 @@ BEGIN
         ORDER BY s.lease_expires_at
         LIMIT p_limit
         FOR UPDATE SKIP LOCKED
+    ),
+    reclaimed AS (
+        UPDATE hotmesh.worker_streams s
+        SET reserved_at        = NULL,
+            reserved_by        = NULL,
+            lease_expires_at   = NULL,
+            reclaims           = s.reclaims + 1,
+            expired_at         = CASE WHEN s.reclaims >= s.reclaim_count THEN v_now END,
+            dead_lettered_at   = CASE WHEN s.reclaims >= s.reclaim_count THEN v_now END,
+            dead_letter_reason = CASE WHEN s.reclaims >= s.reclaim_count
+                THEN format('lease expired %s times (reclaimCount %s)', s.reclaims + 1,
+                            s.reclaim_count)
+            END
+        FROM expired
+        WHERE s.id = expired.id
+        RETURNING s.id, s.dead_lettered_at IS NOT NULL AS dead
     )
-    UPDATE hotmesh.worker_streams s
-    SET reserved_at        = NULL,
-        reserved_by        = NULL,
-        lease_expires_at   = NULL,
-        reclaims           = s.reclaims + 1,
-        expired_at         = CASE WHEN s.reclaims >= s.reclaim_count THEN v_now END,
-        dead_lettered_at   = CASE WHEN s.reclaims >= s.reclaim_count THEN v_now END,
-        dead_letter_reason = CASE WHEN s.reclaims >= s.reclaim_count
-            THEN format('lease expired %s times (reclaimCount %s)', s.reclaims + 1, s.reclaim_count)
-        END
-    FROM expired
-    WHERE s.id = expired.id;
-    GET DIAGNOSTICS v_count = ROW_COUNT;
+    SELECT count(*), array_agg(id) FILTER (WHERE dead) INTO v_count, v_dead FROM reclaimed;
+
+    -- the jobs of dead-lettered engine messages get the failure as the worker's response
+    PERFORM hotmesh.engine_fail_message(
+        s, jsonb_build_object('message', s.dead_letter_reason, 'code', 500))
+    FROM hotmesh.worker_streams s
+    WHERE s.id = ANY (v_dead);
     RETURN v_count;
 END
 $$;
