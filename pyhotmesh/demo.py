@@ -1,35 +1,41 @@
-"""`make demo`: pyhotmesh end to end on HOTMESH_DSN, or on an embedded Postgres in ./.hotmesh/.
+"""`make demo`: the seeds' order workflow end to end, on HOTMESH_DSN or on an embedded
+Postgres in ./.hotmesh/.
 
-For now the demo drives the durable streams with a worker host: orders are published to an
-inventory topic, a worker checks each one, and the stream's bookkeeping is shown. (The order
-workflow of the seeds replaces it once the engine runs graphs.)
+Three inventory workers answer the workflow's worker activities; `@conditional.gte` routes an
+order to reservation or to a backorder notice; the result comes back through pubsub and the
+state is shown with the plain SQL query of the README.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
-import time
 from pathlib import Path
 from typing import Iterator
 
+import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from .engine import HotMesh
 from .local_postgres import LocalPostgres
 from .migrate import migrate
-from .worker import Worker
 
-APP_ID = "demo"
-TOPIC = "inventory.check"
+MANIFEST = Path(__file__).with_name("demo_order.yaml")
+STOCK = {"item-123": 10, "item-789": 2}
 ORDERS = [
-    {"orderId": "order-101", "itemId": "widget", "quantity": 2},
-    {"orderId": "order-102", "itemId": "gadget", "quantity": 12},
-    {"orderId": "order-103", "itemId": "widget", "quantity": 7},
-    {"orderId": "order-104", "itemId": "doohickey", "quantity": 1},
-    {"orderId": "order-105", "itemId": "gadget", "quantity": 3},
+    {"orderId": "order-456", "itemId": "item-123", "requestedQty": 5},
+    {"orderId": "order-457", "itemId": "item-789", "requestedQty": 5},
 ]
-STOCK = {"widget": 5, "gadget": 20, "doohickey": 0}
+INSPECTION_QUERY = """
+SELECT j.key AS job_key, j.status AS semaphore, j.entity AS workflow,
+       a.field AS attribute, a.value AS value, j.created_at, j.updated_at
+FROM jobs j
+JOIN jobs_attributes a ON a.job_id = j.id
+WHERE j.key = 'order-456'
+ORDER BY a.field
+"""
 
 
 @contextlib.contextmanager
@@ -55,43 +61,55 @@ def demo_database(datadir: Path) -> Iterator[str]:
               f"(remove {cluster.datadir} to start afresh)")
 
 
+async def check_inventory(message: dict) -> dict:
+    return {"metadata": message["metadata"],
+            "data": {"availableQty": STOCK.get(message["data"]["itemId"], 0)}}
+
+
+async def reserve_item(message: dict) -> dict:
+    item = message["data"]
+    return {"metadata": message["metadata"],
+            "data": {"reservationId": f"res-{item['itemId']}-{item['quantity']}"}}
+
+
+async def notify_backorder(message: dict) -> dict:
+    return {"metadata": message["metadata"], "data": {"notified": True}}
+
+
 async def run_demo(dsn: str) -> list[dict]:
     applied = migrate(dsn)
     print(f"migrated: {len(applied)} script(s) applied" + (
         "" if applied else " (already up to date)"))
-
-    results: list[dict] = []
-
-    async def check_inventory(message: dict) -> dict:
-        order = message["data"]
-        available = STOCK.get(order["itemId"], 0)
-        result = {**order, "available": available,
-                  "status": "reserved" if available >= order["quantity"] else "backordered"}
-        results.append(result)
-        return {"metadata": message.get("metadata", {}), "data": result}
-
-    worker = Worker(app_id=APP_ID, topic=TOPIC, callback=check_inventory, connection=dsn,
-                    concurrency=4, poll_interval=0.2)
-    await worker.start()
+    hotmesh = await HotMesh.init(
+        app_id="orders",
+        engine={"connection": dsn},
+        workers=[
+            {"topic": "inventory.check", "callback": check_inventory},
+            {"topic": "inventory.reserve", "callback": reserve_item},
+            {"topic": "inventory.backorder.notify", "callback": notify_backorder},
+        ],
+    )
+    results = []
     try:
-        started = time.monotonic()
-        ids = await worker.streams.publish(
-            TOPIC, [{"metadata": {"jid": o["orderId"]}, "data": o} for o in ORDERS]
-        )
-        print(f"published {len(ids)} orders to stream {TOPIC!r} (message ids {ids[0]}..{ids[-1]})")
-        while worker.counts["acked"] < len(ids):
-            if time.monotonic() - started > 60:
-                raise RuntimeError("the demo worker did not finish within 60 s")
-            await asyncio.sleep(0.05)
-        elapsed = (time.monotonic() - started) * 1000
-        for result in sorted(results, key=lambda r: r["orderId"]):
-            print(f"  {result['orderId']}: {result['quantity']:>2} x {result['itemId']:<10}"
-                  f"-> {result['status']} ({result['available']} in stock)")
-        stats = await worker.streams.stats(TOPIC)
-        print(f"worker {worker.guid} processed {worker.counts['acked']} messages in "
-              f"{elapsed:.0f} ms; stream {TOPIC!r} now: {stats}")
+        deployment = await hotmesh.deploy(MANIFEST)
+        await hotmesh.activate(deployment.version)
+        print(f"deployed {MANIFEST.name} (app orders, version {deployment.version}: "
+              f"{deployment.status}) and activated it")
+        for order in ORDERS:
+            await hotmesh.scrub(order["orderId"])  # a rerun starts from a clean slate
+            output = await hotmesh.pubsub("order.requested", order, timeout=30)
+            results.append(output["data"])
+            print(f"pubsub order.requested {order} -> {output['data']}")
     finally:
-        await worker.stop()
+        await hotmesh.stop()
+
+    with psycopg.connect(dsn) as conn:
+        conn.execute("SET search_path = hotmesh")
+        rows = conn.execute(INSPECTION_QUERY).fetchall()
+    print("\nthe state, by plain SQL (SET search_path = hotmesh):")
+    print("  job_key   | semaphore | workflow | attribute | value")
+    for job_key, semaphore, entity, attribute, value, _created, _updated in rows:
+        print(f"  {job_key} | {semaphore:>9} | {entity} | {attribute} | {json.dumps(value)}")
     print("demo completed")
     return results
 

@@ -1,27 +1,56 @@
 """The HotMesh client: one app's point of presence on the database.
 
-So far: deploy, plan and activate versions of the app's YAML graphs. (Jobs, signals and the
-rest of HotMesh's API come with the engine.)
+`await HotMesh.init(app_id=..., engine={'connection': ...}, workers=[...])` connects, starts the
+workers and an engine loop (timers and deferred work), and listens for job completions. Every
+method is one call of a `hotmesh.*` SQL function; the engine itself runs inside Postgres.
 """
 
 from __future__ import annotations
 
+import asyncio
+import fnmatch
+import json
+import logging
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from . import codes
 from .compiler import compile_source
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError, HotMeshError
+from .worker import Worker
+
+log = logging.getLogger("pyhotmesh.engine")
+
+JobCallback = Callable[[str, dict[str, Any]], Awaitable[None] | None]
 
 
 class DeploymentError(HotMeshError):
     """The database refused a deployment or activation (names app and version)."""
+
+
+class DuplicateJobError(HotMeshError):
+    """A live job with this id exists already; nothing was changed."""
+
+
+class JobNotFoundError(HotMeshError):
+    """No job with this id (HotMesh's GetStateError)."""
+
+    code = codes.NOTFOUND
+
+
+class PubSubTimeoutError(HotMeshError):
+    """pubsub waited longer than its timeout; the job goes on running."""
+
+    code = codes.TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -32,14 +61,43 @@ class Deployment:
     compiled: dict[str, Any]
 
 
-class HotMesh:
-    """A HotMesh instance for one app (``await HotMesh.init(app_id=..., engine=...)``)."""
+class _Hybrid:
+    """A method that runs on the instance, or on every instance when called on the class
+    (`HotMesh.stop()` stops them all, as in HotMesh)."""
 
-    def __init__(self, app_id: str, conninfo: str, pool: AsyncConnectionPool) -> None:
+    def __init__(self, instance_method: Callable, class_method: Callable) -> None:
+        self.instance_method = instance_method
+        self.class_method = class_method
+
+    def __get__(self, instance: Any, owner: type) -> Callable:
+        if instance is None:
+            return self.class_method.__get__(owner, owner)
+        return self.instance_method.__get__(instance, owner)
+
+
+class HotMesh:
+    """A HotMesh instance for one app."""
+
+    _instances: "set[HotMesh]" = set()
+
+    def __init__(self, app_id: str, conninfo: str, pool: AsyncConnectionPool,
+                 engine_options: Mapping[str, Any]) -> None:
         self.app_id = app_id
         self.conninfo = conninfo
         self.pool = pool
         self.guid = HotMesh.guid()
+        self.workers: list[Worker] = []
+        self._readonly = bool(engine_options.get("readonly", False))
+        self._poll_interval = float(engine_options.get("poll_interval", 1.0))
+        self._waiters: dict[str, asyncio.Future] = {}
+        self._finished: OrderedDict[str, dict] = OrderedDict()  # recently completed job ids
+        self._subscriptions: dict[str, list[JobCallback]] = {}
+        self._patterns: dict[str, list[JobCallback]] = {}
+        self._tasks: list[asyncio.Task] = []
+        self._engine_wake = asyncio.Event()
+        self._stopped = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
 
     @classmethod
     async def init(
@@ -47,21 +105,82 @@ class HotMesh:
         *,
         app_id: str,
         engine: Mapping[str, Any] | None = None,
+        workers: list[Mapping[str, Any]] | None = None,
         connection: ConnectionConfig = None,
     ) -> "HotMesh":
+        """Connect, start the workers and the engine loop, listen for job completions.
+
+        engine: {'connection', 'readonly' (no engine loop), 'poll_interval' (s)}.
+        workers: [{'topic', 'callback', 'connection'?, 'retry'?, 'concurrency'?,
+        'reclaim_delay'?, 'readonly'?}] (see pyhotmesh.worker.Worker).
+        """
         if not isinstance(app_id, str) or not app_id:
             raise ConfigurationError("app_id must be a non-empty string")
-        config = dict(engine or {})
-        conninfo = resolve_conninfo(config.get("connection", connection))
-        pool = AsyncConnectionPool(conninfo, min_size=1, max_size=4,
+        options = dict(engine or {})
+        conninfo = resolve_conninfo(options.get("connection", connection))
+        pool = AsyncConnectionPool(conninfo, min_size=1, max_size=8,
                                    kwargs={"autocommit": True}, open=False)
         await pool.open(wait=True, timeout=30)
-        return cls(app_id, conninfo, pool)
+        instance = cls(app_id, conninfo, pool, options)
+        try:
+            channel = await instance._fetch_value("SELECT hotmesh.job_channel(%s)", (app_id,))
+            instance._tasks.append(asyncio.create_task(instance._listen(channel)))
+            if not instance._readonly:
+                instance._tasks.append(asyncio.create_task(instance._engine_loop()))
+            for config in workers or []:
+                instance.workers.append(await instance._start_worker(config, conninfo))
+        except BaseException:
+            await instance.stop()
+            raise
+        cls._instances.add(instance)
+        return instance
+
+    async def _start_worker(self, config: Mapping[str, Any], conninfo: str) -> Worker:
+        options = dict(config)
+        unknown = set(options) - {
+            "topic", "callback", "connection", "retry", "concurrency", "reclaim_delay",
+            "readonly", "poll_interval", "batch_size", "guid", "retryPolicy",
+        }
+        if unknown:
+            raise ConfigurationError(f"unknown worker option(s): {', '.join(sorted(unknown))}")
+        retry = options.pop("retry", None) or options.pop("retryPolicy", None)
+        worker = Worker(
+            app_id=self.app_id,
+            connection=options.pop("connection", None) or conninfo,
+            retry=retry,
+            **options,
+        )
+        return await worker.start()
+
+    async def _stop_instance(self) -> None:
+        """Stop workers (finishing their callbacks), the engine loop and the connections."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for worker in self.workers:
+            await worker.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for waiter in self._waiters.values():
+            if not waiter.done():
+                waiter.cancel()
+        await self.pool.close()
+        HotMesh._instances.discard(self)
+
+    @classmethod
+    async def _stop_all(cls) -> None:
+        for instance in list(cls._instances):
+            await instance._stop_instance()
+
+    stop = _Hybrid(_stop_instance, _stop_all)
 
     @staticmethod
     def guid() -> str:
         """A unique id (for job ids and the like)."""
         return "H" + uuid.uuid4().hex
+
+    # -- deploying ---------------------------------------------------------------------------
 
     async def plan(self, source: str | Path) -> dict[str, Any]:
         """Compile and validate a manifest (path or YAML text) without storing anything."""
@@ -78,30 +197,213 @@ class HotMesh:
         self._check_app(compiled)
         app = compiled["app"]
         try:
-            async with self.pool.connection() as conn:
-                row = await (await conn.execute(
-                    "SELECT hotmesh.deploy_version(%s, %s, %s, %s)",
-                    (app["id"], app["version"], Jsonb(manifest), Jsonb(compiled)),
-                )).fetchone()
+            status = await self._fetch_value(
+                "SELECT hotmesh.deploy_version(%s, %s, %s, %s)",
+                (app["id"], app["version"], Jsonb(manifest), Jsonb(compiled)))
         except psycopg.errors.UniqueViolation as exc:
             raise DeploymentError(str(exc.diag.message_primary)) from None
-        return Deployment(app["id"], app["version"], row[0], compiled)
+        return Deployment(app["id"], app["version"], status, compiled)
 
     async def activate(self, version: str | int, delay: float | None = None) -> bool:
         """Make ``version`` the one new jobs run on."""
         try:
-            async with self.pool.connection() as conn:
-                await conn.execute("SELECT hotmesh.activate_version(%s, %s)",
-                                   (self.app_id, str(version)))
+            await self._fetch_value("SELECT hotmesh.activate_version(%s, %s)",
+                                    (self.app_id, str(version)))
         except psycopg.errors.NoDataFound as exc:
             raise DeploymentError(str(exc.diag.message_primary), code=404) from None
         return True
-
-    async def stop(self) -> None:
-        await self.pool.close()
 
     def _check_app(self, compiled: dict[str, Any]) -> None:
         if compiled["app"]["id"] != self.app_id:
             raise ConfigurationError(
                 f"the manifest is for app '{compiled['app']['id']}', but this HotMesh instance "
                 f"serves app '{self.app_id}'")
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    async def pub(self, topic: str, data: Mapping[str, Any] | None = None,
+                  context: Mapping[str, Any] | None = None,
+                  pending: int | None = None) -> str:
+        """Start a job on the graph subscribed to ``topic``; returns its job id."""
+        try:
+            return await self._fetch_value(
+                "SELECT hotmesh.pub(%s, %s, %s, %s, %s)",
+                (self.app_id, topic, Jsonb(dict(data or {})),
+                 Jsonb(dict(context)) if context is not None else None, pending))
+        except psycopg.errors.UniqueViolation as exc:
+            raise DuplicateJobError(str(exc.diag.message_primary)) from None
+
+    async def pubsub(self, topic: str, data: Mapping[str, Any] | None = None,
+                     context: Mapping[str, Any] | None = None,
+                     timeout: float = 10.0) -> dict[str, Any]:
+        """Start a job and wait for its output ({metadata, data})."""
+        job_id = await self.pub(topic, data, context)
+        return await self.wait_for(job_id, timeout)
+
+    async def wait_for(self, job_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """Wait until a job completes (NOTIFY, with polling as the safety net)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        future = self._waiters.setdefault(job_id, loop.create_future())
+        try:
+            while True:
+                if job_id in self._finished or (await self.get_status(job_id)) <= 0:
+                    return await self.get_state(None, job_id)
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise PubSubTimeoutError(
+                        f"job {job_id} did not complete within {timeout} s (it keeps running)")
+                try:
+                    await asyncio.wait_for(asyncio.shield(future), min(remaining, 1.0))
+                except asyncio.TimeoutError:
+                    continue
+        finally:
+            self._waiters.pop(job_id, None)
+
+    async def sub(self, topic: str, callback: JobCallback) -> None:
+        """Call ``callback(topic, job_output)`` for every job that publishes to ``topic``."""
+        self._subscriptions.setdefault(topic, []).append(callback)
+
+    async def unsub(self, topic: str) -> None:
+        self._subscriptions.pop(topic, None)
+
+    async def psub(self, pattern: str, callback: JobCallback) -> None:
+        """Like sub, for every topic matching a wildcard pattern ('order.*')."""
+        self._patterns.setdefault(pattern, []).append(callback)
+
+    async def punsub(self, pattern: str) -> None:
+        self._patterns.pop(pattern, None)
+
+    async def signal(self, topic: str, data: Mapping[str, Any] | None = None,
+                     status: str = "success", code: int = codes.SUCCESS) -> str:
+        """Resume the hook waiting for this signal (or keep it until the hook waits).
+        Returns 'delivered' or 'pending'."""
+        return await self._fetch_value(
+            "SELECT hotmesh.signal(%s, %s, %s, %s, %s)",
+            (self.app_id, topic, Jsonb(dict(data or {})), status, code))
+
+    async def signal_all(self, topic: str, data: Mapping[str, Any] | None = None,
+                         status: str = "success", code: int = codes.SUCCESS,
+                         keys: list[str] | None = None) -> list[str]:
+        """Resume every hook waiting on ``topic`` (or those with the given keys)."""
+        async with self.pool.connection() as conn:
+            rows = await (await conn.execute(
+                "SELECT hotmesh.signal_all(%s, %s, %s, %s, %s, %s)",
+                (self.app_id, topic, Jsonb(dict(data or {})), status, code, keys))).fetchall()
+        return [row[0] for row in rows]
+
+    async def interrupt(self, topic: str | None, job_id: str, *, reason: str | None = None,
+                        throw: bool = True, code: int = codes.INTERRUPT,
+                        expire: float | None = None, stack: str | None = None) -> str:
+        """Stop a running job (its queued work and timers are retired)."""
+        options = {"throw": throw, "code": code}
+        for key, value in (("reason", reason), ("expire", expire), ("stack", stack)):
+            if value is not None:
+                options[key] = value
+        return await self._job_call("SELECT hotmesh.interrupt(%s, %s, %s)",
+                                    (self.app_id, job_id, Jsonb(options)))
+
+    async def scrub(self, job_id: str) -> None:
+        """Delete a job and everything it left."""
+        await self._fetch_value("SELECT hotmesh.scrub(%s, %s)", (self.app_id, job_id))
+
+    async def get_state(self, topic: str | None, job_id: str) -> dict[str, Any]:
+        """The job's output: {metadata, data}."""
+        return await self._job_call("SELECT hotmesh.get_state(%s, %s)", (self.app_id, job_id))
+
+    async def get_status(self, job_id: str) -> int:
+        """The semaphore: > 0 running, 0 complete, -1 pending, < -100,000,000 interrupted."""
+        return await self._job_call("SELECT hotmesh.get_status(%s, %s)", (self.app_id, job_id))
+
+    async def get_query_state(self, job_id: str, fields: list[str]) -> dict[str, Any]:
+        """Selected attributes of the job (field -> value)."""
+        raw = await self.get_raw(job_id)
+        return {field: raw.get(field) for field in fields}
+
+    async def get_raw(self, job_id: str) -> dict[str, Any]:
+        """Every stored attribute of the job."""
+        return await self._job_call("SELECT hotmesh.get_raw(%s, %s)", (self.app_id, job_id))
+
+    async def export(self, job_id: str) -> dict[str, Any]:
+        """data, state, status and the timeline of the job's activities."""
+        return await self._job_call("SELECT hotmesh.export(%s, %s)", (self.app_id, job_id))
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _fetch_value(self, query: str, params: tuple) -> Any:
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute(query, params)).fetchone()
+        return row[0] if row else None
+
+    async def _job_call(self, query: str, params: tuple) -> Any:
+        try:
+            return await self._fetch_value(query, params)
+        except psycopg.errors.NoDataFound as exc:
+            raise JobNotFoundError(str(exc.diag.message_primary)) from None
+
+    async def _listen(self, channel: str) -> None:
+        """Job completions and emits, for pubsub waiters and subscribers."""
+        delay = 0.1
+        while not self._stopped:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                        self.conninfo, autocommit=True) as conn:
+                    await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    delay = 0.1
+                    async for notice in conn.notifies():
+                        await self._on_job_event(json.loads(notice.payload))
+            except psycopg.Error as exc:
+                log.warning("job listener lost its connection (%s); reconnecting", exc)
+            except asyncio.CancelledError:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _on_job_event(self, event: dict[str, Any]) -> None:
+        job_id = event.get("jid")
+        if event.get("status") != "emit":
+            self._finished[job_id] = event
+            while len(self._finished) > 10_000:
+                self._finished.popitem(last=False)
+            waiter = self._waiters.get(job_id)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(event)
+        topic = event.get("publishes")
+        callbacks = list(self._subscriptions.get(topic, [])) if topic else []
+        for pattern, listeners in self._patterns.items():
+            if topic and fnmatch.fnmatchcase(topic, pattern):
+                callbacks.extend(listeners)
+        if not callbacks:
+            return
+        try:
+            output = await self.get_state(None, job_id)
+        except HotMeshError:
+            return
+        for callback in callbacks:
+            try:
+                result = callback(topic, output)
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:  # a subscriber's failure must not stop the listener
+                log.exception("subscriber of %s failed", topic)
+
+    async def _engine_loop(self) -> None:
+        """Run due engine work (timers, deferred cascades); sleep until the next is due."""
+        while not self._stopped:
+            try:
+                ran = await self._fetch_value("SELECT hotmesh.engine_step(%s)", (self.app_id,))
+                if ran:
+                    continue
+                due = await self._fetch_value(
+                    "SELECT extract(epoch FROM hotmesh.engine_next_due(%s) - hotmesh.now())",
+                    (self.app_id,))
+                wait = self._poll_interval if due is None else max(0.0, min(float(due),
+                                                                            self._poll_interval))
+            except psycopg.Error as exc:
+                log.warning("engine step failed (%s)", exc)
+                wait = self._poll_interval
+            self._engine_wake.clear()
+            try:
+                await asyncio.wait_for(self._engine_wake.wait(), wait)
+            except asyncio.TimeoutError:
+                pass

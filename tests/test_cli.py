@@ -42,15 +42,24 @@ def test_the_console_script_runs_as_a_module():
     assert result.returncode == 0 and "migrate" in result.stdout and "demo" in result.stdout
 
 
-def test_demo_runs_end_to_end_on_a_given_database(empty_dsn, capsys):
+def test_demo_runs_the_order_workflow_end_to_end(empty_dsn, capsys):
     assert main(["demo", "--dsn", empty_dsn]) == 0
     out = capsys.readouterr().out
-    assert "published 5 orders" in out and out.rstrip().endswith("demo completed")
-    assert "order-103:  7 x widget    -> backordered (5 in stock)" in out
+    assert out.rstrip().endswith("demo completed")
+    assert "'status': 'reserved'" in out and "'reservationId': 'res-item-123-5'" in out
+    assert "'status': 'backordered'" in out
+    assert '  order-456 |         0 | order | data/status | "reserved"' in out
     with psycopg.connect(empty_dsn) as conn:
-        stats = conn.execute(
-            "SELECT * FROM hotmesh.stream_stats('demo', 'inventory.check')").fetchone()
-    assert stats == (0, 0, 0, 5, 0)
+        conn.execute("SET search_path = hotmesh")
+        rows = conn.execute(
+            "SELECT j.key, j.status, j.entity, a.field, a.value, j.created_at, j.updated_at"
+            " FROM jobs j JOIN jobs_attributes a ON a.job_id = j.id"
+            " WHERE j.key = 'order-456'").fetchall()
+    fields = {field: value for _, _, _, field, value, _, _ in rows}
+    assert fields["data/status"] == "reserved"
+    assert fields["data/reservationId"] == "res-item-123-5"
+    assert {status for _, status, *_ in rows} == {0}
+    assert main(["demo", "--dsn", empty_dsn]) == 0, "a rerun scrubs the earlier jobs"
 
 
 def test_errors_carry_hotmesh_codes():
