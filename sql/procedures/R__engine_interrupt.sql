@@ -27,7 +27,7 @@ BEGIN
     SET status = status - 1000000000,
         context = jsonb_set(context, '{metadata,err}', v_error, true),
         updated_at = v_now,
-        expired_at = v_now + CASE WHEN v_expire > 0 AND v_expire <> 'Infinity'::double precision
+        expired_at = v_now + CASE WHEN v_expire > 0 AND v_expire NOT IN ('Infinity', 'NaN')
                                   THEN v_expire ELSE 1 END * interval '1 second'
     WHERE id = p_job_id AND status > -100000000
     RETURNING * INTO v_job;

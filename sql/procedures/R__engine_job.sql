@@ -163,8 +163,8 @@ BEGIN
             hotmesh.js_to_number(hotmesh.engine_eval(v_graph -> 'expire',
                 hotmesh.engine_context(v_job, v_trigger, ',0', ARRAY[]::text[]))),
             1);
-        IF v_expire = 'NaN'::double precision THEN
-            v_expire := 1;
+        IF v_expire IN ('NaN', 'Infinity') THEN
+            v_expire := CASE WHEN v_expire = 'NaN' THEN 1 ELSE 0 END;  -- Infinity: never
         END IF;
         UPDATE hotmesh.jobs
         SET expired_at = CASE WHEN v_expire > 0 THEN v_now + v_expire * interval '1 second' END,

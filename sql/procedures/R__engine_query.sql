@@ -84,7 +84,8 @@ BEGIN
                        'entered_at', i.entered_at, 'finalized_at', i.finalized_at,
                        'leg2_count', i.leg2_count,
                        'output', a.value -> 'output')
-                       ORDER BY i.entered_at, i.activity_id, i.dimension), '[]'::jsonb)
+                       ORDER BY i.entered_at, length(i.dimension), i.dimension,
+                                i.activity_id), '[]'::jsonb)
             FROM hotmesh.activity_instances i
             LEFT JOIN hotmesh.jobs_attributes a
               ON a.job_id = i.job_id AND a.field = i.activity_id || '/' || i.dimension

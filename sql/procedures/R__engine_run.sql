@@ -19,6 +19,7 @@ DECLARE
     v_dad        text := p_item ->> 'dad';
     v_definition jsonb;
     v_type       text;
+    v_threshold  double precision;
 BEGIN
     IF p_job.status <= 0 THEN
         RETURN '[]'::jsonb;  -- complete, pending or interrupted: nothing runs any more
@@ -33,6 +34,17 @@ BEGIN
     END IF;
 
     IF (p_item ->> 'leg')::integer = 1 THEN
+        IF v_definition #> '{expressions,statusThreshold}' IS NOT NULL THEN
+            -- dynamic activation control: when only `threshold` obligations are left (this
+            -- one among them), the activity does not run and they are closed instead
+            v_threshold := hotmesh.js_to_number(hotmesh.engine_eval(
+                v_definition #> '{expressions,statusThreshold}',
+                hotmesh.engine_context(p_job, v_aid, v_dad)));
+            IF v_threshold > 0 AND v_threshold <> 'NaN' AND p_job.status <= v_threshold THEN
+                PERFORM hotmesh.engine_enter(p_job.id, v_aid, v_dad);
+                RETURN hotmesh.engine_settle(p_job.id, -p_job.status);
+            END IF;
+        END IF;
         IF NOT hotmesh.engine_enter(p_job.id, v_aid, v_dad) THEN
             -- a second arrival at this instance: a join; the arriving branch is done
             RETURN hotmesh.engine_settle(p_job.id, -1);
@@ -217,7 +229,8 @@ BEGIN
             'data', coalesce(v_output, '{}'::jsonb),
             'metadata', jsonb_build_object('aid', v_aid, 'dad', p_dad, 'atp', 'hook',
                                            'ac', hotmesh.now()))));
-    IF v_sleep > 0 AND v_sleep <> 'Infinity'::double precision THEN
+    -- (NaN sorts above every number in Postgres: undefined must not count as > 0)
+    IF v_sleep > 0 AND v_sleep NOT IN ('Infinity', 'NaN') THEN
         INSERT INTO hotmesh.engine_streams (app_id, job_key, activity_id, dimension, msg_type,
                                             message, priority, created_at, visible_at)
         VALUES (p_job.app_id, p_job.key, v_aid, p_dad, 'timehook',

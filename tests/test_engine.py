@@ -1,0 +1,801 @@
+"""The engine end to end: HotMesh's functional scenarios (reference/core.md §10.1) ported to
+pyhotmesh, with real workers against a real Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from pyhotmesh import HotMesh
+from pyhotmesh.engine import DuplicateJobError, JobNotFoundError, PubSubTimeoutError
+
+FAST = 0.05  # poll intervals in tests: NOTIFY does the work, polling is the safety net
+
+
+@pytest.fixture
+async def mesh(dsn):
+    """make(app_id, yaml, workers=[...]) -> a HotMesh with the manifest deployed and active."""
+    created: list[HotMesh] = []
+
+    async def make(app_id: str, manifest: str, workers=(), activate: str | None = "1",
+                   **engine) -> HotMesh:
+        instance = await HotMesh.init(
+            app_id=app_id,
+            engine={"connection": dsn, "poll_interval": FAST, **engine},
+            workers=[{"poll_interval": FAST, **worker} for worker in workers],
+        )
+        created.append(instance)
+        if manifest:
+            await instance.deploy(textwrap.dedent(manifest))
+            if activate:
+                await instance.activate(activate)
+        return instance
+
+    yield make
+    for instance in created:
+        await instance.stop()
+
+
+@pytest.fixture
+def test_clock(dsn, db):
+    """Every connection opened from now on reads the shared test clock."""
+    db.execute(sql.SQL("ALTER DATABASE {} SET hotmesh.clock = 'test'").format(
+        sql.Identifier(db.info.dbname)))
+    db.execute("SET hotmesh.clock = 'test'")  # this session was open before
+    db.execute("SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00')")
+
+    def advance(seconds: float) -> None:
+        db.execute("SELECT hotmesh.advance_test_clock(%s * interval '1 second')", (seconds,))
+
+    return advance
+
+
+async def eventually(predicate, timeout: float = 20.0):
+    """Await an async predicate until it returns something truthy."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+def echo(field: str):
+    async def callback(message: dict) -> dict:
+        return {"metadata": message["metadata"], "data": {field: message["data"]}}
+    return callback
+
+
+SEQUENCE = """
+app:
+  id: seq
+  version: '1'
+  graphs:
+    - subscribes: seq.start
+      publishes: seq.done
+      activities:
+        t1:
+          type: trigger
+          job: {maps: {input: '{$self.output.data.n}'}}
+        a1:
+          type: worker
+          topic: seq.double
+          input: {maps: {n: '{t1.output.data.n}'}}
+          job: {maps: {a1: '{$self.output.data.n}'}}
+        a2:
+          type: worker
+          topic: seq.double
+          input: {maps: {n: '{a1.output.data.n}'}}
+          job: {maps: {a2: '{$self.output.data.n}'}}
+        a3:
+          type: worker
+          topic: seq.double
+          input: {maps: {n: '{a2.output.data.n}'}}
+          job: {maps: {result: '{$self.output.data.n}'}}
+      transitions:
+        t1: [{to: a1}]
+        a1: [{to: a2}]
+        a2: [{to: a3}]
+"""
+
+
+async def double(message: dict) -> dict:
+    return {"metadata": message["metadata"], "data": {"n": message["data"]["n"] * 2}}
+
+
+async def test_sequence_of_three_workers(mesh):
+    hm = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": double}])
+    output = await hm.pubsub("seq.start", {"n": 3})
+    assert output["data"] == {"input": 3, "a1": 6, "a2": 12, "result": 24}
+    assert output["metadata"]["js"] == 0
+    assert await hm.get_status(output["metadata"]["jid"]) == 0
+
+
+async def test_pub_then_get_state_and_export(mesh):
+    hm = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": double}])
+    job_id = await hm.pub("seq.start", {"n": 1})
+    await eventually(lambda: _done(hm, job_id))
+    state = await hm.get_state("seq.start", job_id)
+    assert state["data"]["result"] == 8
+    exported = await hm.export(job_id)
+    assert [step["activity"] for step in exported["timeline"]] == ["t1", "a1", "a2", "a3"]
+    assert exported["status"] == 0 and exported["data"]["result"] == 8
+    raw = await hm.get_raw(job_id)
+    assert raw["data/result"] == 8 and "a3/,0,0,0,0" in raw
+    assert await hm.get_query_state(job_id, ["data/a1", "data/a2"]) == {"data/a1": 2,
+                                                                       "data/a2": 4}
+
+
+async def _done(hm: HotMesh, job_id: str) -> bool:
+    return await hm.get_status(job_id) == 0
+
+
+async def test_the_seeds_myapp_graph_runs_with_pub_then_get_state(mesh):
+    from pathlib import Path
+    manifest = (Path(__file__).with_name("manifests") / "myapp.yaml").read_text()
+    hm = await mesh("myapp", manifest, [{
+        "topic": "order.process",
+        "callback": lambda m: {"metadata": m["metadata"],
+                               "data": {"orderId": m["data"]["id"], "status": "fulfilled"}},
+    }])
+    job_id = await hm.pub("order.placed", {"id": "ORD-123"})
+    await eventually(lambda: _done(hm, job_id))
+    exported = await hm.export(job_id)
+    assert exported["timeline"][1]["output"]["data"] == {"orderId": "ORD-123",
+                                                         "status": "fulfilled"}
+
+
+DUPLICATE = """
+app:
+  id: dup
+  version: '1'
+  graphs:
+    - subscribes: dup.start
+      expire: 120
+      activities:
+        t1:
+          type: trigger
+          stats: {id: '{$self.input.data.id}'}
+        w1: {type: worker, topic: dup.work}
+      transitions:
+        t1: [{to: w1}]
+"""
+
+
+async def test_duplicate_job_ids_are_refused_and_change_nothing(mesh, db):
+    hm = await mesh("dup", DUPLICATE)  # no worker: the first job stays open
+    assert await hm.pub("dup.start", {"id": "job-1"}) == "job-1"
+    with pytest.raises(DuplicateJobError, match="duplicate job: job-1 already exists"):
+        await hm.pub("dup.start", {"id": "job-1"})
+    assert db.execute("SELECT count(*) FROM hotmesh.jobs").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM hotmesh.worker_streams").fetchone() == (1,)
+
+
+async def test_unknown_topics_and_jobs_are_named(mesh):
+    hm = await mesh("dup", DUPLICATE)
+    with pytest.raises(Exception, match="no graph of app dup .* subscribes to topic nope"):
+        await hm.pub("nope", {})
+    with pytest.raises(JobNotFoundError, match="ghost Not Found") as err:
+        await hm.get_state("dup.start", "ghost")
+    assert err.value.code == 404
+
+
+PARALLEL = """
+app:
+  id: par
+  version: '1'
+  graphs:
+    - subscribes: par.start
+      activities:
+        t1: {type: trigger}
+        a: {type: worker, topic: par.a, job: {maps: {a: '{$self.output.data.v}'}}}
+        b: {type: worker, topic: par.b, job: {maps: {b: '{$self.output.data.v}'}}}
+        c: {type: worker, topic: par.c, job: {maps: {c: '{$self.output.data.v}'}}}
+        join:
+          type: hook
+          job: {maps: {joined: true}}
+      transitions:
+        t1: [{to: a}, {to: b}, {to: c}]
+        a: [{to: join}]
+        b: [{to: join}]
+        c: [{to: join}]
+"""
+
+
+def delayed(value: str, seconds: float):
+    async def callback(message: dict) -> dict:
+        await asyncio.sleep(seconds)
+        return {"metadata": message["metadata"], "data": {"v": value}}
+    return callback
+
+
+@pytest.mark.parametrize("delays", [(0.0, 0.1, 0.2), (0.2, 0.1, 0.0)],
+                         ids=["in-order", "reversed"])
+async def test_parallel_branches_join_exactly(mesh, db, delays):
+    hm = await mesh("par", PARALLEL, [
+        {"topic": "par.a", "callback": delayed("A", delays[0])},
+        {"topic": "par.b", "callback": delayed("B", delays[1])},
+        {"topic": "par.c", "callback": delayed("C", delays[2])},
+    ])
+    output = await hm.pubsub("par.start", {})
+    assert output["data"] == {"a": "A", "b": "B", "c": "C", "joined": True}
+    arrivals = db.execute("SELECT arrivals FROM hotmesh.activity_instances"
+                          " WHERE activity_id = 'join'").fetchall()
+    assert arrivals == [(3,)], "the join runs once and counts every arriving branch"
+
+
+AWAIT = """
+app:
+  id: aw
+  version: '1'
+  graphs:
+    - subscribes: aw.parent
+      activities:
+        p1: {type: trigger}
+        call:
+          type: await
+          topic: aw.child
+          await: '{p1.output.data.wait}'
+          input: {maps: {x: '{p1.output.data.x}'}}
+          job: {maps: {child: '{$self.output.data}'}}
+      transitions:
+        p1: [{to: call}]
+    - subscribes: aw.child
+      activities:
+        c1: {type: trigger}
+        cw:
+          type: worker
+          topic: aw.work
+          input: {maps: {x: '{c1.output.data.x}'}}
+          job: {maps: {y: '{$self.output.data.y}'}}
+      transitions:
+        c1: [{to: cw}]
+"""
+
+
+async def times_ten(message: dict) -> dict:
+    return {"metadata": message["metadata"], "data": {"y": message["data"]["x"] * 10}}
+
+
+async def test_await_true_resumes_the_parent_with_the_childs_data(mesh):
+    hm = await mesh("aw", AWAIT, [{"topic": "aw.work", "callback": times_ten}])
+    output = await hm.pubsub("aw.parent", {"x": 4, "wait": True})
+    assert output["data"] == {"child": {"y": 40}}
+
+
+async def test_await_false_returns_the_child_id_at_once(mesh, db):
+    hm = await mesh("aw", AWAIT, [{"topic": "aw.work", "callback": times_ten}])
+    output = await hm.pubsub("aw.parent", {"x": 4, "wait": False})
+    child_id = output["data"]["child"]["job_id"]
+    child = await eventually(lambda: _state_when_done(hm, child_id))
+    assert child["data"] == {"y": 40}
+    parent_key = db.execute("SELECT parent_key FROM hotmesh.jobs WHERE key = %s",
+                            (child_id,)).fetchone()[0]
+    assert parent_key == output["metadata"]["jid"]
+
+
+async def _state_when_done(hm: HotMesh, job_id: str):
+    if await hm.get_status(job_id) == 0:
+        return await hm.get_state(None, job_id)
+    return None
+
+
+HOOKS = """
+app:
+  id: hk
+  version: '1'
+  graphs:
+    - subscribes: hk.start
+      activities:
+        t1:
+          type: trigger
+          stats: {id: '{$self.input.data.id}'}
+        wait:
+          type: hook
+          sleep: '{t1.output.data.sleep}'
+          job: {maps: {approved: '{$self.hook.data.approved}'}}
+        done:
+          type: hook
+          job: {maps: {finished: true}}
+      transitions:
+        t1: [{to: wait}]
+        wait: [{to: done}]
+      hooks:
+        hk.approve:
+          - to: wait
+            conditions:
+              match:
+                - expected: '{$job.metadata.jid}'
+                  actual: '{$self.hook.data.id}'
+"""
+
+
+async def test_a_hook_is_resumed_by_its_signal(mesh):
+    hm = await mesh("hk", HOOKS)
+    job_id = await hm.pub("hk.start", {"id": "h-1"})
+    assert await hm.get_status(job_id) == 1, "the job waits for the signal"
+    assert await hm.signal("hk.approve", {"id": "h-1", "approved": True}) == "delivered"
+    output = await hm.wait_for(job_id)
+    assert output["data"] == {"approved": True, "finished": True}
+
+
+async def test_a_signal_before_its_waiter_is_kept_and_delivered(mesh):
+    hm = await mesh("hk", HOOKS)
+    assert await hm.signal("hk.approve", {"id": "h-2", "approved": "early"}) == "pending"
+    job_id = await hm.pub("hk.start", {"id": "h-2"})
+    output = await hm.wait_for(job_id)
+    assert output["data"]["approved"] == "early"
+
+
+async def test_a_second_signal_for_a_finished_hook_changes_nothing(mesh, db):
+    hm = await mesh("hk", HOOKS)
+    job_id = await hm.pub("hk.start", {"id": "h-3"})
+    await hm.signal("hk.approve", {"id": "h-3", "approved": 1})
+    await hm.wait_for(job_id)
+    assert await hm.signal("hk.approve", {"id": "h-3", "approved": 2}) == "pending"
+    assert (await hm.get_state(None, job_id))["data"]["approved"] == 1
+
+
+async def test_sleep_and_awaken_on_the_test_clock(mesh, test_clock):
+    hm = await mesh("hk", HOOKS)
+    job_id = await hm.pub("hk.start", {"id": "s-1", "sleep": 30})
+    await asyncio.sleep(0.3)
+    assert await hm.get_status(job_id) == 1, "not before its time"
+    test_clock(30)
+    output = await hm.wait_for(job_id)
+    assert output["data"]["finished"] is True
+    assert "approved" not in output["data"], "the timer's payload has no approval"
+
+
+async def test_hook_timeout_signal_wins(mesh, test_clock, db):
+    hm = await mesh("hk", HOOKS)
+    job_id = await hm.pub("hk.start", {"id": "t-1", "sleep": 60})
+    await hm.signal("hk.approve", {"id": "t-1", "approved": "signal"})
+    output = await hm.wait_for(job_id)
+    assert output["data"]["approved"] == "signal"
+    test_clock(61)
+    await asyncio.sleep(0.3)  # the engine loop would run the timer now, were it armed
+    timer = db.execute("SELECT dead_lettered_at, expired_at IS NOT NULL FROM"
+                       " hotmesh.engine_streams WHERE msg_type = 'timehook'").fetchone()
+    assert timer == (None, True), "the timer was retired when the signal won"
+    assert (await hm.get_state(None, job_id))["data"]["approved"] == "signal"
+
+
+async def test_hook_timeout_timer_wins(mesh, test_clock):
+    hm = await mesh("hk", HOOKS)
+    job_id = await hm.pub("hk.start", {"id": "t-2", "sleep": 5})
+    test_clock(5)
+    await hm.wait_for(job_id)
+    assert await hm.signal("hk.approve", {"id": "t-2", "approved": "late"}) == "pending"
+    assert "approved" not in (await hm.get_state(None, job_id))["data"]
+
+
+async def test_signal_and_timer_racing_complete_the_hook_exactly_once(mesh, test_clock, db):
+    hm = await mesh("hk", HOOKS)
+    job_ids = [await hm.pub("hk.start", {"id": f"r-{n}", "sleep": 1}) for n in range(20)]
+    test_clock(1)
+    await asyncio.gather(*(hm.signal("hk.approve", {"id": j, "approved": True})
+                           for j in job_ids))
+    for job_id in job_ids:
+        await hm.wait_for(job_id)
+    runs = db.execute("SELECT count(*), sum(leg2_count) FROM hotmesh.activity_instances"
+                      " WHERE activity_id = 'wait'").fetchone()
+    assert runs == (20, 20), "each hook ran its leg 2 once, whichever came first"
+    finished = db.execute("SELECT count(*) FROM hotmesh.activity_instances"
+                          " WHERE activity_id = 'done'").fetchone()
+    assert finished == (20,)
+
+
+async def test_dynamic_sleep_comes_from_the_job(mesh, test_clock, db):
+    hm = await mesh("hk", HOOKS)
+    await hm.pub("hk.start", {"id": "d-1", "sleep": 7})
+    delay = db.execute("SELECT visible_at - hotmesh.now() FROM hotmesh.engine_streams"
+                       " WHERE job_key = 'd-1'").fetchone()[0]
+    assert delay.total_seconds() == 7
+
+
+SIGNALS = """
+app:
+  id: sg
+  version: '1'
+  graphs:
+    - subscribes: sg.wait
+      activities:
+        w1:
+          type: trigger
+          stats: {id: '{$self.input.data.id}'}
+        listen:
+          type: hook
+          job: {maps: {got: '{$self.hook.data.value}'}}
+      transitions:
+        w1: [{to: listen}]
+      hooks:
+        sg.go:
+          - to: listen
+            conditions:
+              match:
+                - expected: '{w1.output.data.group}'
+                  actual: '{$self.hook.data.group}'
+    - subscribes: sg.send
+      activities:
+        s1: {type: trigger}
+        send:
+          type: signal
+          subtype: '{s1.output.data.mode}'
+          topic: sg.go
+          signal: {maps: {group: '{s1.output.data.group}', value: '{s1.output.data.value}'}}
+      transitions:
+        s1: [{to: send}]
+"""
+
+
+async def test_a_signal_activity_signals_one_waiter(mesh):
+    hm = await mesh("sg", SIGNALS.replace("subtype: '{s1.output.data.mode}'", "subtype: one"))
+    waiting = await hm.pub("sg.wait", {"id": "one", "group": "g1"})
+    await hm.pubsub("sg.send", {"group": "g1", "value": 42})
+    assert (await hm.wait_for(waiting))["data"] == {"got": 42}
+
+
+async def test_signal_all_reaches_every_waiter(mesh):
+    hm = await mesh("sg", SIGNALS.replace("subtype: '{s1.output.data.mode}'", "subtype: all"))
+    waiting = [await hm.pub("sg.wait", {"id": f"all-{n}", "group": f"g{n}"}) for n in range(3)]
+    await hm.pubsub("sg.send", {"group": "any", "value": "all"})
+    for job_id in waiting:
+        assert (await hm.wait_for(job_id))["data"] == {"got": "all"}
+
+
+async def test_signal_all_from_the_client(mesh):
+    hm = await mesh("sg", SIGNALS.replace("subtype: '{s1.output.data.mode}'", "subtype: one"))
+    waiting = [await hm.pub("sg.wait", {"id": f"c-{n}", "group": "g"}) for n in range(3)]
+    reached = await hm.signal_all("sg.go", {"value": "client"})
+    assert sorted(reached) == sorted(waiting)
+    for job_id in waiting:
+        assert (await hm.wait_for(job_id))["data"] == {"got": "client"}
+
+
+KEEPALIVE = """
+app:
+  id: ka
+  version: '1'
+  graphs:
+    - subscribes: ka.start
+      activities:
+        t1:
+          type: trigger
+          stats: {id: '{$self.input.data.id}'}
+        inbox:
+          type: hook
+          job: {maps: {last: '{$self.hook.data.n}'}}
+      transitions:
+        t1: [{to: inbox}]
+      hooks:
+        ka.msg:
+          - to: inbox
+            conditions:
+              match:
+                - expected: '{$job.metadata.jid}'
+                  actual: '{$self.hook.data.id}'
+"""
+
+
+async def test_code_202_keeps_a_hook_open_until_a_200(mesh, db):
+    hm = await mesh("ka", KEEPALIVE)
+    job_id = await hm.pub("ka.start", {"id": "k-1"})
+    for n in (1, 2):
+        assert await hm.signal("ka.msg", {"id": "k-1", "n": n}, "pending", 202) == "delivered"
+        assert await hm.get_status(job_id) == 1
+        assert (await hm.get_state(None, job_id))["data"]["last"] == n
+    assert await hm.signal("ka.msg", {"id": "k-1", "n": 3}) == "delivered"
+    assert (await hm.wait_for(job_id))["data"]["last"] == 3
+    entries = db.execute("SELECT leg2_count FROM hotmesh.activity_instances"
+                         " WHERE activity_id = 'inbox'").fetchone()
+    assert entries == (3,)
+
+
+CYCLE = """
+app:
+  id: cy
+  version: '1'
+  graphs:
+    - subscribes: cy.start
+      activities:
+        t1: {type: trigger}
+        pivot:
+          type: hook
+          job: {maps: {count: '{$self.output.data.n}'}}
+        step:
+          type: worker
+          topic: cy.inc
+          input: {maps: {n: '{pivot.output.data.n}'}}
+        again:
+          type: cycle
+          ancestor: pivot
+          input: {maps: {n: '{step.output.data.n}'}}
+        finish:
+          type: hook
+          job: {maps: {done: '{step.output.data.n}'}}
+      transitions:
+        t1: [{to: pivot}]
+        pivot: [{to: step}]
+        step:
+          - to: again
+            conditions:
+              match:
+                - expected: true
+                  actual: {'@pipe': [['{step.output.data.n}', 5], ['{@conditional.less_than}']]}
+          - to: finish
+            conditions:
+              match:
+                - expected: true
+                  actual: {'@pipe': [['{step.output.data.n}', 5], ['{@conditional.gte}']]}
+"""
+
+
+async def increment(message: dict) -> dict:
+    return {"metadata": message["metadata"], "data": {"n": (message["data"].get("n") or 0) + 1}}
+
+
+async def test_a_cycle_runs_five_iterations_then_exits(mesh, db):
+    hm = await mesh("cy", CYCLE, [{"topic": "cy.inc", "callback": increment}])
+    output = await hm.pubsub("cy.start", {})
+    assert output["data"]["done"] == 5 and output["data"]["count"] == 4
+    dimensions = [row[0] for row in db.execute(
+        "SELECT dimension FROM hotmesh.activity_instances WHERE activity_id = 'step'"
+        " ORDER BY entered_at, dimension").fetchall()]
+    assert dimensions == [",0,0,0", ",0,1,0", ",0,2,0", ",0,3,0", ",0,4,0"]
+
+
+EMIT = """
+app:
+  id: em
+  version: '1'
+  graphs:
+    - subscribes: em.start
+      publishes: em.out
+      activities:
+        t1: {type: trigger}
+        first:
+          type: worker
+          topic: em.work
+          emit: true
+          job: {maps: {first: '{$self.output.data.v}'}}
+        second:
+          type: worker
+          topic: em.work
+          job: {maps: {second: '{$self.output.data.v}'}}
+      transitions:
+        t1: [{to: first}]
+        first: [{to: second}]
+"""
+
+
+async def test_emit_publishes_interim_results_then_the_final_one(mesh):
+    seen: list[dict] = []
+    hm = await mesh("em", EMIT, [{"topic": "em.work", "callback": delayed("x", 0.1)}])
+    await hm.sub("em.out", lambda topic, output: seen.append(dict(output["data"])))
+    output = await hm.pubsub("em.start", {})
+    assert output["data"] == {"first": "x", "second": "x"}
+    await eventually(lambda: _async(len(seen) >= 2))
+    assert seen[0] == {"first": "x"} and seen[-1] == {"first": "x", "second": "x"}
+
+
+async def _async(value):
+    return value
+
+
+INTERRUPT = """
+app:
+  id: it
+  version: '1'
+  graphs:
+    - subscribes: it.start
+      activities:
+        t1:
+          type: trigger
+          stats: {id: '{$self.input.data.id}'}
+        park:
+          type: hook
+          sleep: 3600
+        stop:
+          type: interrupt
+          target: '{t1.output.data.target}'
+          reason: '{t1.output.data.reason}'
+      transitions:
+        t1:
+          - to: park
+          - to: stop
+            conditions:
+              match: [{expected: true, actual: '{t1.output.data.interrupt}'}]
+"""
+
+
+async def test_interrupt_from_the_client_sets_410_and_retires_timers(mesh, db):
+    hm = await mesh("it", INTERRUPT)
+    job_id = await hm.pub("it.start", {"id": "i-1"})
+    await hm.interrupt("it.start", job_id, reason="stop now")
+    status = await hm.get_status(job_id)
+    assert status < -100_000_000
+    state = await hm.get_state(None, job_id)
+    assert state["metadata"]["err"] == {"message": "stop now", "code": 410,
+                                        "is_interrupt": True}
+    assert db.execute("SELECT count(*) FROM hotmesh.engine_streams WHERE expired_at IS NULL"
+                      ).fetchone() == (0,)
+
+
+async def test_an_interrupt_activity_stops_its_own_job(mesh):
+    hm = await mesh("it", INTERRUPT)
+    job_id = await hm.pub("it.start", {"id": "i-2", "interrupt": True, "reason": "self"})
+    assert await hm.get_status(job_id) < -100_000_000
+    assert (await hm.get_state(None, job_id))["metadata"]["err"]["message"] == "self"
+
+
+async def test_an_interrupt_activity_stops_another_job(mesh):
+    hm = await mesh("it", INTERRUPT)
+    victim = await hm.pub("it.start", {"id": "victim"})
+    await hm.pub("it.start", {"id": "killer", "interrupt": True, "target": "victim"})
+    assert await hm.get_status(victim) < -100_000_000
+    assert await hm.get_status("killer") == 1, "the interrupter goes on (its hook parks)"
+
+
+STATUS = """
+app:
+  id: st
+  version: '1'
+  graphs:
+    - subscribes: st.start
+      activities:
+        t1: {type: trigger}
+        check:
+          type: worker
+          topic: st.check
+        handled:
+          type: hook
+          job: {maps: {handled: '{check.output.data.message}'}}
+      transitions:
+        t1: [{to: check}]
+        check:
+          - to: handled
+            conditions: {code: 422}
+"""
+
+
+def fail_with(code: int):
+    async def callback(message: dict) -> dict:
+        return {"metadata": message["metadata"], "status": "error", "code": code,
+                "data": {"message": f"failed with {code}"}}
+    return callback
+
+
+async def test_a_422_error_is_routed_by_its_code(mesh):
+    hm = await mesh("st", STATUS, [{"topic": "st.check", "callback": fail_with(422)}])
+    output = await hm.pubsub("st.start", {})
+    assert output["data"] == {"handled": "failed with 422"}
+
+
+async def test_an_uncaught_error_ends_the_job_with_it(mesh):
+    hm = await mesh("st", STATUS, [{"topic": "st.check", "callback": fail_with(500)}])
+    output = await hm.pubsub("st.start", {})
+    assert output["metadata"]["err"] == {"message": "failed with 500", "code": 500,
+                                         "activity_id": "check"}
+    assert output["data"]["$error"]["code"] == 597 and output["data"]["done"] is True
+
+
+async def test_an_exception_exhausting_its_retries_fails_the_activity(mesh, test_clock):
+    calls = 0
+
+    async def flaky(message: dict) -> dict:
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("inventory service down")
+
+    hm = await mesh("st", STATUS, [{"topic": "st.check", "callback": flaky,
+                                    "retry": {"maximumAttempts": 2, "initialInterval": 1,
+                                              "backoffCoefficient": 1}}])
+    job_id = await hm.pub("st.start", {})
+    await eventually(lambda: _async(calls == 1))
+    test_clock(1)
+    output = await hm.wait_for(job_id)
+    assert calls == 2
+    assert output["metadata"]["err"]["message"] == "inventory service down"
+
+
+async def test_pubsub_times_out_and_the_job_completes_later(mesh):
+    hm = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": delayed_double}])
+    with pytest.raises(PubSubTimeoutError) as err:
+        await hm.pubsub("seq.start", {"n": 1}, timeout=0.2)
+    assert err.value.code == 504
+    job_id = str(err.value).split()[1]
+    output = await hm.wait_for(job_id, timeout=10)
+    assert output["data"]["result"] == 8
+
+
+async def delayed_double(message: dict) -> dict:
+    await asyncio.sleep(0.2)
+    return await double(message)
+
+
+async def test_scrub_removes_a_job(mesh, db):
+    hm = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": double}])
+    output = await hm.pubsub("seq.start", {"n": 1})
+    await hm.scrub(output["metadata"]["jid"])
+    with pytest.raises(JobNotFoundError):
+        await hm.get_status(output["metadata"]["jid"])
+    assert db.execute("SELECT count(*) FROM hotmesh.jobs_attributes").fetchone() == (0,)
+
+
+async def test_psub_receives_completions_by_pattern(mesh):
+    seen: list[tuple[str, int]] = []
+    hm = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": double}])
+    await hm.psub("seq.*", lambda topic, output: seen.append((topic, output["data"]["result"])))
+    await hm.pubsub("seq.start", {"n": 2})
+    await eventually(lambda: _async(seen))
+    assert seen == [("seq.done", 16)]
+    await hm.punsub("seq.*")
+
+
+PENDING = DUPLICATE.replace("dup", "pen")
+
+
+async def test_a_pending_job_does_not_start(mesh, db):
+    hm = await mesh("pen", PENDING)
+    job_id = await hm.pub("pen.start", {"id": "p-1"}, pending=60)
+    assert await hm.get_status(job_id) == -1
+    assert db.execute("SELECT count(*) FROM hotmesh.worker_streams").fetchone() == (0,)
+
+
+async def test_redeploy_runs_new_jobs_on_the_new_version(mesh):
+    hm = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": double}])
+    before = await hm.pubsub("seq.start", {"n": 1})
+    assert before["metadata"]["vrs"] == "1"
+    await hm.deploy(textwrap.dedent(SEQUENCE).replace("version: '1'", "version: '2'")
+                    .replace("result: '{$self.output.data.n}'", "result: 'v2'"))
+    await hm.activate("2")
+    after = await hm.pubsub("seq.start", {"n": 1})
+    assert after["metadata"]["vrs"] == "2" and after["data"]["result"] == "v2"
+
+
+async def test_a_job_keeps_its_version_when_a_new_one_is_activated(mesh):
+    hm = await mesh("hk", HOOKS)
+    job_id = await hm.pub("hk.start", {"id": "v-1"})
+    await hm.deploy(textwrap.dedent(HOOKS).replace("version: '1'", "version: '2'")
+                    .replace("finished: true", "finished: v2"))
+    await hm.activate("2")
+    await hm.signal("hk.approve", {"id": "v-1", "approved": True})
+    output = await hm.wait_for(job_id)
+    assert output["metadata"]["vrs"] == "1" and output["data"]["finished"] is True
+
+
+THRESHOLD = """
+app:
+  id: th
+  version: '1'
+  graphs:
+    - subscribes: th.start
+      activities:
+        t1: {type: trigger}
+        main: {type: worker, topic: th.main, job: {maps: {main: done}}}
+        late:
+          type: hook
+          statusThreshold: '{t1.output.data.threshold}'
+          job: {maps: {late: ran}}
+      transitions:
+        t1: [{to: main}]
+        main: [{to: late}]
+"""
+
+
+@pytest.mark.parametrize(("threshold", "late_runs"), [(1, False), (0, True)])
+async def test_status_threshold_skips_an_activity_when_only_it_is_left(mesh, threshold,
+                                                                       late_runs):
+    hm = await mesh("th", THRESHOLD, [{"topic": "th.main", "callback": delayed("x", 0)}])
+    output = await hm.pubsub("th.start", {"threshold": threshold})
+    assert output["data"]["main"] == "done"
+    assert ("late" in output["data"]) is late_runs
+    assert output["metadata"]["js"] == 0
