@@ -19,23 +19,24 @@ BEGIN
         RAISE EXCEPTION 'respond: status must be success, error or pending, got %', v_status
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT * INTO v_message FROM hotmesh.worker_streams WHERE id = p_message_id FOR UPDATE;
+    -- Locks are taken job first, then its messages, everywhere (no deadlocks)
+    SELECT * INTO v_message FROM hotmesh.worker_streams WHERE id = p_message_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'respond: no worker message %', p_message_id
             USING ERRCODE = 'no_data_found';
     END IF;
+    SELECT * INTO v_job FROM hotmesh.jobs
+    WHERE app_id = v_message.app_id AND key = v_message.job_key
+      AND gid = v_message.message #>> '{metadata,gid}'
+    FOR UPDATE;
+    SELECT * INTO v_message FROM hotmesh.worker_streams WHERE id = p_message_id FOR UPDATE;
     IF v_message.responded_at IS NOT NULL THEN
         RETURN 'duplicate';
     END IF;
     UPDATE hotmesh.worker_streams
     SET responded_at = v_now, expired_at = coalesce(expired_at, v_now)
     WHERE id = p_message_id;
-
-    SELECT * INTO v_job FROM hotmesh.jobs
-    WHERE app_id = v_message.app_id AND key = v_message.job_key
-      AND gid = v_message.message #>> '{metadata,gid}'
-    FOR UPDATE;
-    IF NOT FOUND THEN
+    IF v_job.id IS NULL THEN
         RETURN 'stale';
     END IF;
     IF v_job.status <= 0 THEN
@@ -95,16 +96,27 @@ BEGIN
         LIMIT p_limit
         FOR UPDATE SKIP LOCKED
     LOOP
+        -- the job is locked before the work, without waiting: a job busy in another
+        -- transaction (which may be retiring this very timer) is left for the next step
+        SELECT * INTO v_job FROM hotmesh.jobs
+        WHERE app_id = p_app_id AND key = v_message.job_key
+          AND (v_message.msg_type = 'transition' OR gid = v_message.message ->> 'gid')
+          AND (v_message.msg_type <> 'transition'
+               OR id = (v_message.message ->> 'job_id')::bigint)
+        FOR UPDATE SKIP LOCKED;
+        IF NOT FOUND THEN
+            IF NOT EXISTS (SELECT 1 FROM hotmesh.jobs WHERE app_id = p_app_id
+                           AND key = v_message.job_key) THEN
+                UPDATE hotmesh.engine_streams SET expired_at = v_now WHERE id = v_message.id;
+            END IF;
+            CONTINUE;
+        END IF;
         BEGIN
             UPDATE hotmesh.engine_streams SET expired_at = v_now, deliveries = deliveries + 1
             WHERE id = v_message.id;
             IF v_message.msg_type = 'transition' THEN
                 v_item := v_message.message;
             ELSE
-                SELECT * INTO v_job FROM hotmesh.jobs
-                WHERE app_id = p_app_id AND key = v_message.job_key
-                  AND gid = v_message.message ->> 'gid';
-                CONTINUE WHEN NOT FOUND;
                 v_item := jsonb_build_object(
                     'job_id', v_job.id, 'aid', v_message.activity_id,
                     'dad', v_message.dimension, 'leg', 2, 'kind', 'timehook',

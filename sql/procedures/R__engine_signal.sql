@@ -96,9 +96,16 @@ BEGIN
     WHERE s.app_id = p_app_id AND s.topic = p_topic AND s.signal_key = v_key
       AND s.kind = 'waiter' AND s.consumed_at IS NULL
     ORDER BY s.id
-    LIMIT 1
-    FOR UPDATE;
-    IF NOT FOUND THEN
+    LIMIT 1;
+    IF FOUND THEN
+        -- lock the waiting job before its registration (the engine's lock order), then make
+        -- sure a timer did not retire the registration meanwhile
+        PERFORM 1 FROM hotmesh.jobs WHERE id = v_waiter.job_id FOR UPDATE;
+        SELECT * INTO v_waiter FROM hotmesh.signals s
+        WHERE s.id = v_waiter.id AND s.consumed_at IS NULL
+        FOR UPDATE;
+    END IF;
+    IF v_waiter.id IS NULL THEN
         INSERT INTO hotmesh.signals (app_id, topic, signal_key, kind, payload, status, code,
                                      created_at, expires_at)
         VALUES (p_app_id, p_topic, v_key, 'early', p_data, p_status, p_code, hotmesh.now(),

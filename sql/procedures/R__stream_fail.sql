@@ -27,6 +27,11 @@ DECLARE
     v_delay_s  numeric;
 BEGIN
     SELECT * INTO v_fallback FROM hotmesh.retry_policy(p_policy);
+    -- an engine message's job is locked before the message (the engine's lock order)
+    PERFORM 1 FROM hotmesh.jobs j
+    JOIN hotmesh.worker_streams s ON s.app_id = j.app_id AND s.job_key = j.key
+    WHERE s.id = p_id AND s.job_key <> '' AND j.is_live
+    FOR UPDATE OF j;
 
     SELECT * INTO v_message
     FROM hotmesh.worker_streams s
@@ -90,6 +95,10 @@ DECLARE
     v_now     timestamptz := hotmesh.now();
     v_message hotmesh.worker_streams;
 BEGIN
+    PERFORM 1 FROM hotmesh.jobs j
+    JOIN hotmesh.worker_streams s ON s.app_id = j.app_id AND s.job_key = j.key
+    WHERE s.id = p_id AND s.job_key <> '' AND j.is_live
+    FOR UPDATE OF j;
     UPDATE hotmesh.worker_streams s
     SET expired_at         = v_now,
         dead_lettered_at   = v_now,
