@@ -176,6 +176,12 @@ class LocalPostgres:
         if self.running():
             self._run("pg_ctl", "stop", "-w", "-t", "60", "-m", mode, "-D", str(self.pgdata))
 
+    def restart(self, mode: str = "immediate") -> None:
+        """Stop (by default like a crash: no checkpoint, recovery on start) and start again
+        on the same port."""
+        LocalPostgres.stop(self, mode)
+        self.start()
+
     def kill(self) -> None:
         """Crash the server (SIGKILL to the postmaster): for crash tests."""
         pid = self._postmaster_pid()

@@ -2,8 +2,10 @@
 
 Each processed message is recorded in table test_processed (created by the test) with the
 key from message['data']['key'] and this process's pid. Modes:
-  record  record and return
-  hang    record in test_started, then sleep forever (to be killed mid-callback)
+  record             record and return (engine messages get {"data": {"key", "pid"}})
+  hang               record in test_started, then sleep forever (to be killed mid-callback)
+  die-before-respond record in test_started, then SIGKILL itself: the callback ran, its
+                     response never left
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import asyncio
 import os
 import signal
 
-import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from pyhotmesh.worker import Worker
@@ -24,7 +25,8 @@ async def main() -> None:
     parser.add_argument("--dsn", required=True)
     parser.add_argument("--app", default="test")
     parser.add_argument("--topic", required=True)
-    parser.add_argument("--mode", choices=["record", "hang"], default="record")
+    parser.add_argument("--mode", choices=["record", "hang", "die-before-respond"],
+                        default="record")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--lease-ms", type=int, default=30_000)
     args = parser.parse_args()
@@ -34,16 +36,20 @@ async def main() -> None:
     await pool.open()
     pid = os.getpid()
 
-    async def callback(message: dict) -> None:
+    async def record(table: str, key: str) -> None:
+        async with pool.connection() as conn:
+            await conn.execute(f"INSERT INTO {table} (key, pid) VALUES (%s, %s)", (key, pid))
+
+    async def callback(message: dict) -> dict:
         key = message["data"]["key"]
         if args.mode == "hang":
-            async with pool.connection() as conn:
-                await conn.execute("INSERT INTO test_started (key, pid) VALUES (%s, %s)",
-                                   (key, pid))
+            await record("test_started", key)
             await asyncio.sleep(3600)
-        async with pool.connection() as conn:
-            await conn.execute("INSERT INTO test_processed (key, pid) VALUES (%s, %s)",
-                               (key, pid))
+        if args.mode == "die-before-respond":
+            await record("test_started", key)
+            os.kill(pid, signal.SIGKILL)
+        await record("test_processed", key)
+        return {"data": {"key": key, "pid": pid}}
 
     worker = Worker(app_id=args.app, topic=args.topic, callback=callback, connection=args.dsn,
                     concurrency=args.concurrency, reclaim_delay=args.lease_ms,
