@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench`: stream throughput beside a raw pgbench ceiling measured in the same run.
+"""`make bench`: pyhotmesh throughput beside a raw pgbench ceiling measured in the same run.
 
 Ceilings (pgbench, same server, same client count):
   insert      one-row INSERT, one transaction each
@@ -8,6 +8,11 @@ Ceilings (pgbench, same server, same client count):
 Streams (pyhotmesh): a publisher process publishes one message per call while one worker
 process with `concurrency` callbacks dequeues and acks them; figures are messages per second
 from the first publish to the last ack, and their ratio to the queue-step ceiling.
+
+W1 (workflows): N workflows of 3 sequential worker steps; one worker process runs 16
+callbacks at once while the bench publishes (4 connections); figures are workflows/s, steps/s
+(and their ratio to the queue-step ceiling), commits per workflow (pg_stat_database), and the
+p50/p99 latency of a single workflow under light load (pubsub, one at a time).
 
 Runs on its own throwaway Postgres unless --dsn is given (then it creates a scratch database).
 """
@@ -35,6 +40,7 @@ from psycopg import sql  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
 from psycopg_pool import AsyncConnectionPool  # noqa: E402
 
+from pyhotmesh.engine import HotMesh  # noqa: E402
 from pyhotmesh.local_postgres import ThrowawayPostgres  # noqa: E402
 from pyhotmesh.migrate import migrate  # noqa: E402
 from pyhotmesh.stream import Streams  # noqa: E402
@@ -163,6 +169,112 @@ def stream_throughput(dsn: str, count: int, concurrency: int, publishers: int) -
     }
 
 
+# -- W1: workflows of three worker steps ---------------------------------------------------
+
+W1_GRAPH = """
+app:
+  id: w1
+  version: '1'
+  graphs:
+    - subscribes: w1.start
+      activities:
+        t1: {type: trigger}
+        s1: {type: worker, topic: w1.step, input: {maps: {n: '{t1.output.data.n}'}}}
+        s2: {type: worker, topic: w1.step, input: {maps: {n: '{s1.output.data.n}'}}}
+        s3:
+          type: worker
+          topic: w1.step
+          input: {maps: {n: '{s2.output.data.n}'}}
+          job: {maps: {result: '{$self.output.data.n}'}}
+      transitions:
+        t1: [{to: s1}]
+        s1: [{to: s2}]
+        s2: [{to: s3}]
+"""
+
+
+async def _step(message: dict) -> dict:
+    return {"data": {"n": message["data"].get("n", 0) + 1}}
+
+
+def _w1_worker(dsn: str, ready: "multiprocessing.Event", stop: "multiprocessing.Event") -> None:
+    async def run() -> None:
+        hotmesh = await HotMesh.init(
+            app_id="w1", engine={"connection": dsn, "readonly": True},
+            workers=[{"topic": "w1.step", "callback": _step, "concurrency": 16,
+                      "poll_interval": 0.05}])
+        ready.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+        await hotmesh.stop()
+
+    asyncio.run(run())
+
+
+def _commits(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        return conn.execute("SELECT xact_commit FROM pg_stat_database"
+                            " WHERE datname = current_database()").fetchone()[0]
+
+
+async def _w1_run(dsn: str, workflows: int, publishers: int) -> dict[str, float]:
+    hotmesh = await HotMesh.init(app_id="w1", engine={"connection": dsn, "readonly": True})
+    try:
+        await hotmesh.deploy(W1_GRAPH)
+        await hotmesh.activate("1")
+        # light load: one workflow at a time, end to end (pub -> 3 steps -> completion)
+        latencies = []
+        for n in range(200):
+            started = time.perf_counter()
+            await hotmesh.pubsub("w1.start", {"n": n}, timeout=30)
+            latencies.append((time.perf_counter() - started) * 1000)
+        latencies.sort()
+        # throughput: many workflows at once
+        commits_before = _commits(dsn)
+        started = time.perf_counter()
+        queue = iter(range(workflows))
+
+        async def lane() -> None:
+            for n in queue:
+                await hotmesh.pub("w1.start", {"n": n})
+
+        await asyncio.gather(*(lane() for _ in range(publishers)))
+        async with hotmesh.pool.connection() as conn:
+            while True:
+                done = (await (await conn.execute(
+                    "SELECT count(*) FROM hotmesh.jobs WHERE status = 0")).fetchone())[0]
+                if done >= workflows + 200:
+                    break
+                await asyncio.sleep(0.01)
+        elapsed = time.perf_counter() - started
+        await asyncio.sleep(0.5)  # let the statistics collector catch up
+        commits = _commits(dsn) - commits_before
+    finally:
+        await hotmesh.stop()
+    return {
+        "workflows_per_s": workflows / elapsed,
+        "steps_per_s": 3 * workflows / elapsed,
+        "commits_per_workflow": commits / workflows,
+        "p50_ms": latencies[len(latencies) // 2],
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+    }
+
+
+def workflow_throughput(dsn: str, workflows: int, publishers: int) -> dict[str, float]:
+    context = multiprocessing.get_context("spawn")
+    ready, stop = context.Event(), context.Event()
+    worker = context.Process(target=_w1_worker, args=(dsn, ready, stop))
+    worker.start()
+    try:
+        if not ready.wait(60):
+            raise RuntimeError("the W1 worker process did not start")
+        return asyncio.run(_w1_run(dsn, workflows, publishers))
+    finally:
+        stop.set()
+        worker.join(60)
+
+
 # -- the run ---------------------------------------------------------------------------------
 
 
@@ -191,6 +303,8 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=20000, help="messages per stream run")
     parser.add_argument("--publishers", type=int, default=4,
                         help="concurrent publishing connections")
+    parser.add_argument("--workflows", type=int, default=2000, help="W1 workflows")
+    parser.add_argument("--only", choices=["streams", "w1"], help="run one part")
     args = parser.parse_args()
 
     with bench_database(args.dsn) as dsn:
@@ -203,13 +317,22 @@ def main() -> int:
         ceiling = ceilings(dsn, args.clients, args.seconds)
         print(f"ceiling  insert transaction        {ceiling['insert']:>9.0f} tx/s")
         print(f"ceiling  SKIP LOCKED queue step    {ceiling['queue_step']:>9.0f} messages/s")
-        for concurrency in (1, 8):
+        for concurrency in (1, 8) if args.only != "w1" else ():
             result = stream_throughput(dsn, args.messages, concurrency, args.publishers)
             ratio = result["messages_per_s"] / ceiling["queue_step"]
             print(f"streams  {concurrency} worker{'s' if concurrency > 1 else ' '} "
                   f"publish→dequeue→ack {result['messages_per_s']:>7.0f} messages/s "
                   f"= {ratio:.0%} of the queue-step ceiling "
                   f"(publishing alone {result['publish_per_s']:.0f}/s)")
+        if args.only != "streams":
+            w1 = workflow_throughput(dsn, args.workflows, args.publishers)
+            ratio = w1["steps_per_s"] / ceiling["queue_step"]
+            print(f"W1       {args.workflows} workflows x 3 steps, 16 callbacks: "
+                  f"{w1['workflows_per_s']:.0f} workflows/s, {w1['steps_per_s']:.0f} steps/s "
+                  f"= {ratio:.0%} of the queue-step ceiling")
+            print(f"W1       {w1['commits_per_workflow']:.1f} commits per workflow; "
+                  f"single workflow under light load: p50 {w1['p50_ms']:.1f} ms, "
+                  f"p99 {w1['p99_ms']:.1f} ms")
     return 0
 
 
