@@ -149,6 +149,21 @@ class Streams:
             "SELECT hotmesh.respond(%s, %s)", (message.id, Jsonb(dict(response))))
         return rows[0][0]
 
+    async def respond_next(
+        self, consumer: str, message: StreamMessage, response: Mapping[str, Any],
+        batch: int, lease_ms: int,
+    ) -> tuple[str, list[StreamMessage]]:
+        """respond(), then lease up to ``batch`` ready messages of the same stream, in one
+        transaction: (outcome, the messages now held)."""
+        rows = await self._fetch(
+            "SELECT outcome, id, message, delivery, retry_attempt, priority, job_key,"
+            " workflow_name, created_at FROM hotmesh.respond_next(%s, %s, %s, %s, %s)",
+            (message.id, Jsonb(dict(response)), consumer, batch, lease_ms))
+        held = [StreamMessage(row[1], message.stream, row[2], *row[3:])
+                for row in rows if row[1] is not None]
+        held.sort(key=lambda m: (-m.priority, m.id))
+        return rows[0][0], held
+
     async def dead_letter(
         self,
         consumer: str,

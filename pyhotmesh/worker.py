@@ -96,6 +96,7 @@ class Worker:
         self._streams: Streams | None = None
         self._running: dict[int, tuple[StreamMessage, asyncio.Task[None]]] = {}
         self._to_ack: list[StreamMessage] = []
+        self._settling: set[int] = set()  # answered; no heartbeat needed any more
         self._ack_wake = asyncio.Event()
         self._wake = asyncio.Event()
         self._slot_free = asyncio.Event()
@@ -215,14 +216,21 @@ class Worker:
                              outcome.outcome, exc)
                 return
             if response is not None:
-                outcome = await self._safely(self.streams.respond(message, response))
-                if outcome is not None:
+                self._settling.add(message.id)
+                answered = await self._safely(self.streams.respond_next(
+                    self.guid, message, response, 0 if self._stopping else 1, self.lease_ms))
+                if answered is not None:
+                    outcome, following = answered
                     self.counts["responded" if outcome == "applied" else outcome] += 1
+                    for held in following:  # the next step, leased to us in the same call
+                        self._running[held.id] = (held, asyncio.create_task(self._process(held)))
             else:
+                self._settling.add(message.id)
                 self._to_ack.append(message)
                 self._ack_wake.set()
         finally:
             self._running.pop(message.id, None)
+            self._settling.discard(message.id)
             self._slot_free.set()
 
     async def _ack_loop(self) -> None:
@@ -278,14 +286,16 @@ class Worker:
         interval = self.lease_ms / 3000
         while not self._stopping:
             await asyncio.sleep(interval)
-            held = [message for message, _ in self._running.values()]
+            held = [message for message, _ in self._running.values()
+                    if message.id not in self._settling]
             if not held:
                 continue
             kept = await self._safely(self.streams.heartbeat(self.guid, held, self.lease_ms))
             if kept is None:
                 continue
             for message in held:
-                if message.id not in kept and message.id in self._running:
+                if (message.id not in kept and message.id in self._running
+                        and message.id not in self._settling):
                     self.counts["lease_lost"] += 1
                     log.warning("worker %s: lease on message %s lost", self.guid, message.id)
 

@@ -215,6 +215,9 @@ class ManifestCompiler:
             compiled_activities[aid] = compiled
             consumes_all[aid] = consumes
         transitions = self._compile_transitions(graph, known, consumes_all)
+        for source_id, edges in transitions.items():
+            # the engine evaluates no context for an activity whose transitions need none
+            compiled_activities[source_id]["conditional"] = any(e["condition"] for e in edges)
         hooks = self._compile_hooks(graph, known, consumes_all)
         # produces: the paths of an activity that anything reads (only those are stored)
         produces: dict[str, set[str]] = {aid: set() for aid in graph.activities}
@@ -225,6 +228,11 @@ class ManifestCompiler:
         for aid, compiled in compiled_activities.items():
             compiled["consumes"] = {k: sorted(v) for k, v in sorted(consumes_all[aid].items())}
             compiled["produces"] = sorted(produces[aid])
+            # what the engine loads to evaluate this activity's expressions: each activity
+            # read, with its depth (its instance is the current address cut to that depth)
+            compiled["reads"] = {k: graph.depth[k] for k in sorted(consumes_all[aid])
+                                 if k in graph.depth}
+            compiled["reads_job"] = "$job" in consumes_all[aid]
         source = graph.source
         return {
             "subscribes": source.get("subscribes"),
@@ -367,6 +375,7 @@ class ManifestCompiler:
             "depth": graph.depth.get(aid, 1),
             "children": graph.edges.get(aid, []),
             "title": source.get("title"),
+            "conditional": False,
             "expressions": {},
             "maps": {},
             "settings": {},

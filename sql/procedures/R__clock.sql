@@ -8,15 +8,18 @@
 
 CREATE OR REPLACE FUNCTION hotmesh.now()
 RETURNS timestamptz
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 AS $$
-    SELECT CASE
-        WHEN current_setting('hotmesh.clock', true) = 'test'
-            THEN coalesce((SELECT c.now FROM hotmesh.test_clock c), now())
-        ELSE now()
-    END
+BEGIN
+    -- plpgsql, not sql: called a dozen times per engine step, and a SQL function with a
+    -- sub-select is planned on every call
+    IF current_setting('hotmesh.clock', true) = 'test' THEN
+        RETURN coalesce((SELECT c.now FROM hotmesh.test_clock c), now());
+    END IF;
+    RETURN now();
+END
 $$;
 
 CREATE OR REPLACE FUNCTION hotmesh.set_test_clock(p_now timestamptz)

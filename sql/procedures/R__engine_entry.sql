@@ -148,3 +148,48 @@ AS $$
     SELECT min(e.visible_at) FROM hotmesh.engine_streams e
     WHERE e.app_id = p_app_id AND e.reserved_at IS NULL AND e.expired_at IS NULL
 $$;
+
+-- respond, then take the next ready messages of the same stream for the same consumer, in
+-- the same transaction: a busy worker needs no separate dequeue (and no NOTIFY round trip)
+-- for the step its response just enqueued. The first row carries the outcome of respond;
+-- its message columns are NULL when nothing was ready.
+CREATE OR REPLACE FUNCTION hotmesh.respond_next(
+    p_message_id bigint,
+    p_response jsonb,
+    p_consumer text,
+    p_batch integer DEFAULT 1,
+    p_lease_ms integer DEFAULT 30000
+)
+RETURNS TABLE (
+    outcome text,
+    id bigint,
+    message jsonb,
+    delivery integer,
+    retry_attempt integer,
+    priority integer,
+    job_key text,
+    workflow_name text,
+    created_at timestamptz
+)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_app     text;
+    v_stream  text;
+    v_outcome text;
+BEGIN
+    SELECT s.app_id, s.stream_name INTO v_app, v_stream
+    FROM hotmesh.worker_streams s WHERE s.id = p_message_id;
+    v_outcome := hotmesh.respond(p_message_id, p_response);
+    IF p_batch > 0 THEN
+        RETURN QUERY
+        SELECT v_outcome, d.* FROM hotmesh.stream_dequeue(v_app, v_stream, p_consumer, p_batch,
+                                                           p_lease_ms) d;
+        IF FOUND THEN
+            RETURN;
+        END IF;
+    END IF;
+    RETURN QUERY SELECT v_outcome, NULL::bigint, NULL::jsonb, NULL::integer, NULL::integer,
+                        NULL::integer, NULL::text, NULL::text, NULL::timestamptz;
+END
+$$;

@@ -92,13 +92,18 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_aid      text := p_definition ->> 'id';
-    v_context  jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_context  jsonb;  -- loaded only when an expression needs it
     v_children jsonb;
     v_closing  jsonb;
 BEGIN
+    IF hotmesh.engine_dynamic(p_definition #> '{maps,job}') THEN
+        v_context := hotmesh.engine_context(p_job, v_aid, p_dad);
+    END IF;
     PERFORM hotmesh.engine_apply_job_maps(p_job.id, p_definition #> '{maps,job}', v_context);
-    IF p_definition #> '{maps,job}' IS NOT NULL THEN
-        v_context := hotmesh.engine_context(p_job, v_aid, p_dad);  -- job data changed
+    IF coalesce((p_definition ->> 'conditional')::boolean, true)
+       OR hotmesh.engine_dynamic(p_definition #> '{expressions,emit}')
+       OR hotmesh.engine_dynamic(p_definition #> '{expressions,persist}') THEN
+        v_context := hotmesh.engine_context(p_job, v_aid, p_dad);  -- after the job maps
     END IF;
     v_children := hotmesh.engine_children(p_job, v_aid, p_dad, p_code, v_context);
     IF NOT p_pending THEN
@@ -115,6 +120,23 @@ BEGIN
         v_closing := v_closing || hotmesh.engine_complete(p_job.id, NULL, true);
     END IF;
     RETURN v_children || v_closing;
+END
+$$;
+
+-- Whether a compiled expression (or a list of job-map entries) needs the context: constants
+-- carry their value and need none.
+CREATE OR REPLACE FUNCTION hotmesh.engine_dynamic(p_compiled jsonb)
+RETURNS boolean
+LANGUAGE plpgsql
+IMMUTABLE
+AS $$
+BEGIN
+    IF p_compiled IS NULL OR jsonb_typeof(p_compiled) = 'null' THEN
+        RETURN false;
+    ELSIF jsonb_typeof(p_compiled) = 'array' THEN
+        RETURN EXISTS (SELECT 1 FROM jsonb_array_elements(p_compiled) e WHERE NOT e ? 'value');
+    END IF;
+    RETURN NOT p_compiled ? 'value';
 END
 $$;
 
@@ -139,11 +161,17 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_aid     text := p_definition ->> 'id';
-    v_context jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
-    v_input   jsonb := coalesce(hotmesh.engine_eval(p_definition #> '{maps,input}', v_context),
-                                '{}'::jsonb);
-    v_topic   jsonb := hotmesh.engine_eval(p_definition #> '{expressions,topic}', v_context);
+    v_context jsonb;
+    v_input   jsonb;
+    v_topic   jsonb;
 BEGIN
+    IF hotmesh.engine_dynamic(p_definition #> '{maps,input}')
+       OR hotmesh.engine_dynamic(p_definition #> '{expressions,topic}') THEN
+        v_context := hotmesh.engine_context(p_job, v_aid, p_dad);
+    END IF;
+    v_input := coalesce(hotmesh.engine_eval(p_definition #> '{maps,input}', v_context),
+                        '{}'::jsonb);
+    v_topic := hotmesh.engine_eval(p_definition #> '{expressions,topic}', v_context);
     IF jsonb_typeof(v_topic) IS DISTINCT FROM 'string' OR v_topic = '""'::jsonb THEN
         RAISE EXCEPTION 'activity % of job %: the worker topic resolved to %, not a topic name',
             v_aid, p_job.key, coalesce(v_topic::text, 'undefined')

@@ -12,26 +12,34 @@
 -- padded with ',0' when the address is shorter.
 CREATE OR REPLACE FUNCTION hotmesh.engine_dad_at(p_dad text, p_depth integer)
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE
 PARALLEL SAFE
 AS $$
-    SELECT coalesce(string_agg(',' || coalesce(s.segment, '0'), '' ORDER BY g.i), '')
-    FROM generate_series(1, p_depth) AS g (i)
-    LEFT JOIN LATERAL (
-        SELECT (string_to_array(substr(p_dad, 2), ','))[g.i] AS segment
-    ) s ON true
+DECLARE
+    v_segments text[] := string_to_array(substr(p_dad, 2), ',');
+    v_have     integer := coalesce(array_length(v_segments, 1), 0);
+BEGIN
+    IF p_depth <= 0 THEN
+        RETURN '';
+    ELSIF v_have >= p_depth THEN
+        RETURN ',' || array_to_string(v_segments[1:p_depth], ',');
+    END IF;
+    RETURN p_dad || repeat(',0', p_depth - v_have);
+END
 $$;
 
 -- The job's data object, from its data/<key> attributes.
 CREATE OR REPLACE FUNCTION hotmesh.engine_job_data(p_job_id bigint)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 AS $$
-    SELECT coalesce(jsonb_object_agg(substr(a.field, 6), a.value), '{}'::jsonb)
-    FROM hotmesh.jobs_attributes a
-    WHERE a.job_id = p_job_id AND a.type = 'data' AND a.field LIKE 'data/%'
+BEGIN
+    RETURN (SELECT coalesce(jsonb_object_agg(substr(a.field, 6), a.value), '{}'::jsonb)
+            FROM hotmesh.jobs_attributes a
+            WHERE a.job_id = p_job_id AND a.type = 'data' AND a.field LIKE 'data/%');
+END
 $$;
 
 -- The job's metadata, as HotMesh names it ($job.metadata).
@@ -52,7 +60,8 @@ AS $$
 $$;
 
 -- The evaluation context of an activity instance: $job plus the nodes of the activities it
--- reads (p_needed), each at its own dimension (the instance's address cut to its depth).
+-- reads (its compiled `reads`, or only p_needed), each at its own dimension (the instance's
+-- address cut to that activity's depth). Job data is loaded only when something reads $job.
 CREATE OR REPLACE FUNCTION hotmesh.engine_context(
     p_job hotmesh.jobs,
     p_activity_id text,
@@ -60,30 +69,37 @@ CREATE OR REPLACE FUNCTION hotmesh.engine_context(
     p_needed text[] DEFAULT NULL
 )
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 AS $$
-    SELECT jsonb_build_object(
-               '$job', jsonb_build_object('data', hotmesh.engine_job_data(p_job.id),
-                                          'metadata', hotmesh.engine_job_metadata(p_job)))
-           || coalesce((
-               SELECT jsonb_object_agg(g.activity_id, a.value)
-               FROM hotmesh.graph_activities g
-               JOIN hotmesh.jobs_attributes a
-                 ON a.job_id = p_job.id
-                AND a.field = g.activity_id || '/' || CASE
-                        WHEN g.activity_id = p_activity_id THEN p_dad
-                        ELSE hotmesh.engine_dad_at(p_dad, (g.definition ->> 'depth')::integer)
-                    END
-               WHERE g.app_id = p_job.app_id
-                 AND g.version = p_job.version
-                 AND (g.activity_id = p_activity_id
-                      OR g.activity_id = ANY (coalesce(p_needed, ARRAY(
-                          SELECT jsonb_object_keys(g2.definition -> 'consumes')
-                          FROM hotmesh.graph_activities g2
-                          WHERE g2.app_id = p_job.app_id AND g2.version = p_job.version
-                            AND g2.activity_id = p_activity_id))))
-           ), '{}'::jsonb)
+DECLARE
+    v_definition jsonb;
+    v_fields     text[] := ARRAY[p_activity_id || '/' || p_dad];
+    v_read       record;
+    v_nodes      jsonb;
+BEGIN
+    SELECT g.definition INTO v_definition
+    FROM hotmesh.graph_activities g
+    WHERE g.app_id = p_job.app_id AND g.version = p_job.version
+      AND g.activity_id = p_activity_id;
+    FOR v_read IN
+        SELECT r.key AS activity_id, r.value::integer AS depth
+        FROM jsonb_each_text(coalesce(v_definition -> 'reads', '{}'::jsonb)) r
+        WHERE r.key <> p_activity_id AND (p_needed IS NULL OR r.key = ANY (p_needed))
+    LOOP
+        v_fields := v_fields || (v_read.activity_id || '/'
+                                 || hotmesh.engine_dad_at(p_dad, v_read.depth));
+    END LOOP;
+    SELECT jsonb_object_agg(split_part(a.field, '/', 1), a.value) INTO v_nodes
+    FROM hotmesh.jobs_attributes a
+    WHERE a.job_id = p_job.id AND a.field = ANY (v_fields);
+    RETURN jsonb_build_object(
+               '$job', jsonb_build_object(
+                   'data', CASE WHEN coalesce((v_definition ->> 'reads_job')::boolean, true)
+                                THEN hotmesh.engine_job_data(p_job.id) ELSE '{}'::jsonb END,
+                   'metadata', hotmesh.engine_job_metadata(p_job)))
+           || coalesce(v_nodes, '{}'::jsonb);
+END
 $$;
 
 -- Evaluate a compiled expression ({"sql": …, "value"?: …}); constants need no evaluation.
@@ -109,11 +125,13 @@ CREATE OR REPLACE FUNCTION hotmesh.engine_save_node(
     p_node jsonb
 )
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
+BEGIN
     INSERT INTO hotmesh.jobs_attributes AS a (job_id, field, value, type)
     VALUES (p_job_id, p_activity_id || '/' || p_dad, p_node, 'output')
-    ON CONFLICT (job_id, field) DO UPDATE SET value = a.value || excluded.value
+    ON CONFLICT (job_id, field) DO UPDATE SET value = a.value || excluded.value;
+END
 $$;
 
 -- Apply an activity's job.maps: each entry's value becomes a job data key (undefined values

@@ -8,28 +8,38 @@
 -- as JSON.stringify leaves out undefined properties.
 CREATE OR REPLACE FUNCTION hotmesh.map_object(p_keys text[], p_values jsonb[])
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE
 PARALLEL SAFE
 AS $$
-    SELECT coalesce(
-        jsonb_object_agg(k.key, v.value ORDER BY k.ordinality) FILTER (WHERE v.value IS NOT NULL),
-        '{}'::jsonb)
-    FROM unnest(p_keys) WITH ORDINALITY AS k (key, ordinality)
-    JOIN unnest(p_values) WITH ORDINALITY AS v (value, ordinality) USING (ordinality)
+DECLARE
+    v_result jsonb := '{}'::jsonb;
+BEGIN
+    -- a loop, not unnest(): this runs inside every compiled map and must be cheap
+    FOR i IN 1 .. coalesce(array_length(p_keys, 1), 0) LOOP
+        IF p_values[i] IS NOT NULL THEN
+            v_result := v_result || jsonb_build_object(p_keys[i], p_values[i]);
+        END IF;
+    END LOOP;
+    RETURN v_result;
+END
 $$;
 
 -- An array from its elements; undefined elements become null, as in JSON.stringify.
 CREATE OR REPLACE FUNCTION hotmesh.map_array(p_values jsonb[])
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE
 PARALLEL SAFE
 AS $$
-    SELECT coalesce(
-        jsonb_agg(coalesce(v.value, 'null'::jsonb) ORDER BY v.ordinality),
-        '[]'::jsonb)
-    FROM unnest(p_values) WITH ORDINALITY AS v (value, ordinality)
+DECLARE
+    v_result jsonb := '[]'::jsonb;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(p_values, 1), 0) LOOP
+        v_result := v_result || jsonb_build_array(coalesce(p_values[i], 'null'::jsonb));
+    END LOOP;
+    RETURN v_result;
+END
 $$;
 
 -- What @reduce iterates: an array's indexes ('0', '1', …) or an object's keys (in jsonb's

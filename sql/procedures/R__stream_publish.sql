@@ -56,10 +56,17 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    v_priority := hotmesh.option_integer(v_options, 'priority', 0, -1000000, 1000000);
-    v_delay_ms := hotmesh.option_integer(v_options, 'delay_ms', 0, 0, 2147483647);
-    v_reclaim  := hotmesh.option_integer(v_options, 'reclaimCount', 5, 0, 1000000);
-    SELECT * INTO v_policy FROM hotmesh.retry_policy(v_options -> 'retry');
+    IF v_options = '{}'::jsonb THEN  -- the common case, without parsing
+        v_priority := 0;
+        v_delay_ms := 0;
+        v_reclaim := 5;
+        SELECT * INTO v_policy FROM hotmesh.retry_policy(NULL);
+    ELSE
+        v_priority := hotmesh.option_integer(v_options, 'priority', 0, -1000000, 1000000);
+        v_delay_ms := hotmesh.option_integer(v_options, 'delay_ms', 0, 0, 2147483647);
+        v_reclaim  := hotmesh.option_integer(v_options, 'reclaimCount', 5, 0, 1000000);
+        SELECT * INTO v_policy FROM hotmesh.retry_policy(v_options -> 'retry');
+    END IF;
 
     RETURN QUERY
     INSERT INTO hotmesh.worker_streams (
