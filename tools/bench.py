@@ -234,19 +234,15 @@ async def _w1_run(dsn: str, workflows: int, publishers: int) -> dict[str, float]
         commits_before = _commits(dsn)
         started = time.perf_counter()
         queue = iter(range(workflows))
+        job_ids: list[str] = []
 
         async def lane() -> None:
             for n in queue:
-                await hotmesh.pub("w1.start", {"n": n})
+                job_ids.append(await hotmesh.pub("w1.start", {"n": n}))
 
         await asyncio.gather(*(lane() for _ in range(publishers)))
-        async with hotmesh.pool.connection() as conn:
-            while True:
-                done = (await (await conn.execute(
-                    "SELECT count(*) FROM hotmesh.jobs WHERE status = 0")).fetchone())[0]
-                if done >= workflows + 200:
-                    break
-                await asyncio.sleep(0.01)
+        for job_id in job_ids:  # completions arrive by NOTIFY; most are in already
+            await hotmesh.wait_for(job_id, timeout=120)
         elapsed = time.perf_counter() - started
         await asyncio.sleep(0.5)  # let the statistics collector catch up
         commits = _commits(dsn) - commits_before

@@ -12,6 +12,8 @@ CREATE TABLE hotmesh.activity_instances (
     dimension    text NOT NULL,               -- the dimensional address, e.g. ',0,0'
     entered_at   timestamptz NOT NULL,        -- leg 1 ran
     arrivals     integer NOT NULL DEFAULT 1,  -- leg-1 arrivals (a join is arrived at twice)
+    sources      text[] NOT NULL DEFAULT '{}', -- the activities it was arrived at from: a
+                                              -- second arrival from the same one is a replay
     leg2_count   integer NOT NULL DEFAULT 0,  -- leg-2 entries (responses, signals, re-entries)
     finalized_at timestamptz,                 -- no further leg 2 is accepted
     PRIMARY KEY (job_id, activity_id, dimension)

@@ -177,15 +177,30 @@ DECLARE
     v_app     text;
     v_stream  text;
     v_outcome text;
+    v_taken   integer;
 BEGIN
     SELECT s.app_id, s.stream_name INTO v_app, v_stream
     FROM hotmesh.worker_streams s WHERE s.id = p_message_id;
+    IF p_batch > 0 THEN
+        -- what the cascade enqueues on this stream, we take ourselves: no NOTIFY for it
+        PERFORM set_config('hotmesh.handoff', hotmesh.stream_channel(v_app, v_stream), true);
+    END IF;
     v_outcome := hotmesh.respond(p_message_id, p_response);
     IF p_batch > 0 THEN
+        PERFORM set_config('hotmesh.handoff', '', true);
         RETURN QUERY
         SELECT v_outcome, d.* FROM hotmesh.stream_dequeue(v_app, v_stream, p_consumer, p_batch,
                                                            p_lease_ms) d;
-        IF FOUND THEN
+        GET DIAGNOSTICS v_taken = ROW_COUNT;
+        -- anything we did not take (more than p_batch, or older messages taken first) must
+        -- still wake a consumer
+        IF EXISTS (SELECT 1 FROM hotmesh.worker_streams s
+                   WHERE s.app_id = v_app AND s.stream_name = v_stream
+                     AND s.reserved_at IS NULL AND s.expired_at IS NULL
+                     AND s.visible_at <= hotmesh.now()) THEN
+            PERFORM pg_notify(hotmesh.stream_channel(v_app, v_stream), '');
+        END IF;
+        IF v_taken > 0 THEN
             RETURN;
         END IF;
     END IF;

@@ -41,14 +41,19 @@ BEGIN
                 v_definition #> '{expressions,statusThreshold}',
                 hotmesh.engine_context(p_job, v_aid, v_dad)));
             IF v_threshold > 0 AND v_threshold <> 'NaN' AND p_job.status <= v_threshold THEN
-                PERFORM hotmesh.engine_enter(p_job.id, v_aid, v_dad);
+                PERFORM hotmesh.engine_enter(p_job.id, v_aid, v_dad, p_item ->> 'from');
                 RETURN hotmesh.engine_settle(p_job.id, -p_job.status);
             END IF;
         END IF;
-        IF NOT hotmesh.engine_enter(p_job.id, v_aid, v_dad) THEN
-            -- a second arrival at this instance: a join; the arriving branch is done
-            RETURN hotmesh.engine_settle(p_job.id, -1);
-        END IF;
+        CASE hotmesh.engine_enter(p_job.id, v_aid, v_dad, p_item ->> 'from')
+            WHEN 'replay' THEN
+                RETURN '[]'::jsonb;
+            WHEN 'join' THEN
+                -- another branch arriving at a running instance: that branch is done
+                RETURN hotmesh.engine_settle(p_job.id, -1);
+            ELSE
+                NULL;
+        END CASE;
         RETURN CASE v_type
             WHEN 'worker' THEN hotmesh.engine_worker_leg1(p_job, v_definition, v_dad)
             WHEN 'await' THEN hotmesh.engine_await_leg1(p_job, v_definition, v_dad)
@@ -62,19 +67,32 @@ BEGIN
 END
 $$;
 
--- Record leg 1 of an instance; false when it had already been entered.
-CREATE OR REPLACE FUNCTION hotmesh.engine_enter(p_job_id bigint, p_aid text, p_dad text)
-RETURNS boolean
+-- Record leg 1 of an instance arrived at from p_source (the activity whose transition led
+-- here): 'first' the first arrival, 'join' another branch arriving at it, 'replay' the same
+-- transition again (which must change nothing).
+CREATE OR REPLACE FUNCTION hotmesh.engine_enter(
+    p_job_id bigint,
+    p_aid text,
+    p_dad text,
+    p_source text DEFAULT ''
+)
+RETURNS text
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_source   text := coalesce(p_source, '');
     v_arrivals integer;
 BEGIN
-    INSERT INTO hotmesh.activity_instances AS i (job_id, activity_id, dimension, entered_at)
-    VALUES (p_job_id, p_aid, p_dad, hotmesh.now())
-    ON CONFLICT (job_id, activity_id, dimension) DO UPDATE SET arrivals = i.arrivals + 1
+    INSERT INTO hotmesh.activity_instances AS i (job_id, activity_id, dimension, entered_at,
+                                                 sources)
+    VALUES (p_job_id, p_aid, p_dad, hotmesh.now(), ARRAY[v_source])
+    ON CONFLICT (job_id, activity_id, dimension) DO UPDATE
+        SET arrivals = i.arrivals + 1, sources = i.sources || v_source
+        WHERE NOT v_source = ANY (i.sources)
     RETURNING arrivals INTO v_arrivals;
-    RETURN v_arrivals = 1;
+    RETURN CASE WHEN v_arrivals IS NULL THEN 'replay'
+                WHEN v_arrivals = 1 THEN 'first'
+                ELSE 'join' END;
 END
 $$;
 
@@ -422,7 +440,7 @@ DECLARE
 BEGIN
     IF v_kind = 'reentry' THEN
         -- a cycle's new iteration: a fresh instance of the ancestor in a new dimension
-        PERFORM hotmesh.engine_enter(p_job.id, v_aid, p_dad);
+        PERFORM hotmesh.engine_enter(p_job.id, v_aid, p_dad, 'cycle');
     END IF;
     SELECT * INTO v_instance FROM hotmesh.activity_instances
     WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;

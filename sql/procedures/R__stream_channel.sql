@@ -17,13 +17,20 @@ CREATE OR REPLACE FUNCTION hotmesh.notify_worker_streams()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    -- respond_next sets 'hotmesh.handoff' to the channel of the stream it will dequeue from
+    -- itself in this transaction: nobody needs waking for that stream (it checks afterwards
+    -- whether anything is left over, and notifies then). NOTIFY serialises commits, so
+    -- every one saved counts.
+    v_handoff text := current_setting('hotmesh.handoff', true);
 BEGIN
-    PERFORM pg_notify(hotmesh.stream_channel(s.app_id, s.stream_name), '')
+    PERFORM pg_notify(s.channel, '')
     FROM (
-        SELECT DISTINCT n.app_id, n.stream_name
+        SELECT DISTINCT hotmesh.stream_channel(n.app_id, n.stream_name) AS channel
         FROM new_rows n
         WHERE n.visible_at <= hotmesh.now()
-    ) s;
+    ) s
+    WHERE v_handoff IS NULL OR s.channel <> v_handoff;
     RETURN NULL;
 END
 $$;
