@@ -3,7 +3,7 @@
 -- An interrupted job's semaphore drops below -100,000,000 (HotMesh's marker), its queued worker
 -- messages, timers and signal registrations are retired so nothing runs for it any more, and
 -- its error (code 410 unless given) is recorded. With throw (the default) an awaiting parent
--- receives the error as its await activity's result.
+-- receives the error as its await activity's result. A completed job is left as it is.
 
 CREATE OR REPLACE FUNCTION hotmesh.engine_interrupt_job(p_job_id bigint, p_options jsonb)
 RETURNS jsonb
@@ -30,9 +30,10 @@ BEGIN
         expired_at = v_now + CASE WHEN v_expire > 0 AND v_expire NOT IN ('Infinity', 'NaN')
                                   THEN v_expire ELSE 1 END * interval '1 second'
     WHERE id = p_job_id AND status > -100000000
+      AND status <> 0  -- a completed job keeps its result (HotMesh refuses to interrupt it)
     RETURNING * INTO v_job;
     IF NOT FOUND THEN
-        RETURN '[]'::jsonb;  -- already interrupted
+        RETURN '[]'::jsonb;  -- already interrupted or complete
     END IF;
     UPDATE hotmesh.worker_streams SET expired_at = v_now
     WHERE job_key = v_job.key AND app_id = v_job.app_id AND expired_at IS NULL;

@@ -2,8 +2,9 @@
 --
 -- engine_start_job runs a graph's trigger (job id, entity, job.maps, children) and returns the
 -- items that follow; pub() is its public entry point. engine_complete runs a job's completion
--- tasks when its semaphore reaches 0: expiry, the NOTIFY that pubsub and sub listen to, and
--- the result for an awaiting parent job (returned as a work item, run in the same transaction).
+-- tasks when its semaphore reaches 0: expiry, retiring hooks still waiting, the NOTIFY that
+-- pubsub and sub listen to, and the result for an awaiting parent job (returned as a work
+-- item, run in the same transaction).
 
 -- The channel on which an app's job completions (and emits) are announced.
 CREATE OR REPLACE FUNCTION hotmesh.job_channel(p_app_id text)
@@ -170,6 +171,10 @@ BEGIN
         SET expired_at = CASE WHEN v_expire > 0 THEN v_now + v_expire * interval '1 second' END,
             updated_at = v_now
         WHERE id = p_job_id;
+        -- a hook still waiting when the job ended (an error or statusThreshold closed the job)
+        -- must not keep its registration: signals would go to it instead of to live waiters
+        UPDATE hotmesh.signals SET consumed_at = v_now
+        WHERE job_id = p_job_id AND kind = 'waiter' AND consumed_at IS NULL;
     END IF;
 
     PERFORM pg_notify(hotmesh.job_channel(v_job.app_id), jsonb_build_object(
