@@ -12,9 +12,9 @@ AS $$
     LIMIT 1
 $$;
 
--- {metadata, data}: what pubsub, sub and get_state return (HotMesh's JobOutput).
-CREATE OR REPLACE FUNCTION hotmesh.get_state(p_app_id text, p_key text)
-RETURNS jsonb
+-- The job a public query names; raises HotMesh's "<id> Not Found" (P0002) when there is none.
+CREATE OR REPLACE FUNCTION hotmesh.engine_require_job(p_app_id text, p_key text)
+RETURNS hotmesh.jobs
 LANGUAGE plpgsql
 STABLE
 AS $$
@@ -24,6 +24,19 @@ BEGIN
     IF v_job.id IS NULL THEN
         RAISE EXCEPTION '% Not Found', p_key USING ERRCODE = 'no_data_found';
     END IF;
+    RETURN v_job;
+END
+$$;
+
+-- {metadata, data}: what pubsub, sub and get_state return (HotMesh's JobOutput).
+CREATE OR REPLACE FUNCTION hotmesh.get_state(p_app_id text, p_key text)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+AS $$
+DECLARE
+    v_job hotmesh.jobs := hotmesh.engine_require_job(p_app_id, p_key);
+BEGIN
     RETURN jsonb_build_object('metadata', hotmesh.engine_job_metadata(v_job),
                               'data', hotmesh.engine_job_data(v_job.id));
 END
@@ -36,11 +49,8 @@ LANGUAGE plpgsql
 STABLE
 AS $$
 DECLARE
-    v_job hotmesh.jobs := hotmesh.engine_find_job(p_app_id, p_key);
+    v_job hotmesh.jobs := hotmesh.engine_require_job(p_app_id, p_key);
 BEGIN
-    IF v_job.id IS NULL THEN
-        RAISE EXCEPTION '% Not Found', p_key USING ERRCODE = 'no_data_found';
-    END IF;
     RETURN v_job.status;
 END
 $$;
@@ -52,11 +62,8 @@ LANGUAGE plpgsql
 STABLE
 AS $$
 DECLARE
-    v_job hotmesh.jobs := hotmesh.engine_find_job(p_app_id, p_key);
+    v_job hotmesh.jobs := hotmesh.engine_require_job(p_app_id, p_key);
 BEGIN
-    IF v_job.id IS NULL THEN
-        RAISE EXCEPTION '% Not Found', p_key USING ERRCODE = 'no_data_found';
-    END IF;
     RETURN (SELECT coalesce(jsonb_object_agg(a.field, a.value), '{}'::jsonb)
             FROM hotmesh.jobs_attributes a WHERE a.job_id = v_job.id);
 END
@@ -69,11 +76,8 @@ LANGUAGE plpgsql
 STABLE
 AS $$
 DECLARE
-    v_job hotmesh.jobs := hotmesh.engine_find_job(p_app_id, p_key);
+    v_job hotmesh.jobs := hotmesh.engine_require_job(p_app_id, p_key);
 BEGIN
-    IF v_job.id IS NULL THEN
-        RAISE EXCEPTION '% Not Found', p_key USING ERRCODE = 'no_data_found';
-    END IF;
     RETURN jsonb_build_object(
         'data', hotmesh.engine_job_data(v_job.id),
         'state', hotmesh.engine_job_metadata(v_job),

@@ -96,6 +96,28 @@ BEGIN
 END
 $$;
 
+-- Store what leg 1 of an instance produced: its metadata, and output data when it maps some.
+CREATE OR REPLACE FUNCTION hotmesh.engine_save_entry(
+    p_job_id bigint,
+    p_aid text,
+    p_dad text,
+    p_type text,
+    p_output jsonb
+)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM hotmesh.engine_save_node(p_job_id, p_aid, p_dad, jsonb_build_object(
+        'output', jsonb_build_object(
+            'metadata', jsonb_build_object('aid', p_aid, 'dad', p_dad, 'atp', p_type,
+                                           'ac', hotmesh.now()))
+            || CASE WHEN p_type IN ('hook', 'signal')
+                    THEN jsonb_build_object('data', coalesce(p_output, '{}'::jsonb))
+                    ELSE '{}'::jsonb END));
+END
+$$;
+
 -- Finish an activity leg: map job data, take transitions, move the semaphore.
 -- p_pending keeps the activity open (+children instead of children - 1).
 CREATE OR REPLACE FUNCTION hotmesh.engine_finish(
@@ -202,9 +224,7 @@ BEGIN
                                            'dad', p_dad, 'topic', v_topic #>> '{}'),
             'data', v_input),
         coalesce(p_definition -> 'stream_options', '{}'::jsonb));
-    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
-        'output', jsonb_build_object('metadata', jsonb_build_object(
-            'aid', v_aid, 'dad', p_dad, 'atp', 'worker', 'ac', hotmesh.now()))));
+    PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'worker', NULL);
     RETURN '[]'::jsonb;
 END
 $$;
@@ -234,9 +254,7 @@ BEGIN
         jsonb_build_object('pj', p_job.key, 'pg', p_job.gid, 'pa', v_aid, 'pd', p_dad,
                            'px', NOT v_await, 'oj', coalesce(p_job.origin_key, p_job.key)),
         NULL);
-    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
-        'output', jsonb_build_object('metadata', jsonb_build_object(
-            'aid', v_aid, 'dad', p_dad, 'atp', 'await', 'ac', hotmesh.now()))));
+    PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'await', NULL);
     IF NOT v_await THEN
         RETURN (v_child -> 'items') || jsonb_build_array(jsonb_build_object(
             'job_id', p_job.id, 'aid', v_aid, 'dad', p_dad, 'leg', 2, 'kind', 'result',
@@ -270,11 +288,7 @@ DECLARE
     v_early    jsonb := '[]'::jsonb;
 BEGIN
     v_output := hotmesh.engine_eval(p_definition #> '{maps,output}', v_context);
-    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
-        'output', jsonb_build_object(
-            'data', coalesce(v_output, '{}'::jsonb),
-            'metadata', jsonb_build_object('aid', v_aid, 'dad', p_dad, 'atp', 'hook',
-                                           'ac', hotmesh.now()))));
+    PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'hook', v_output);
     -- (NaN sorts above every number in Postgres: undefined must not count as > 0)
     IF v_sleep > 0 AND v_sleep NOT IN ('Infinity', 'NaN') THEN
         INSERT INTO hotmesh.engine_streams (app_id, job_key, activity_id, dimension, msg_type,
@@ -321,11 +335,7 @@ BEGIN
         v_items := hotmesh.engine_signal(p_job.app_id, v_topic, v_data, v_status, v_code);
     END IF;
     v_output := hotmesh.engine_eval(p_definition #> '{maps,output}', v_context);
-    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
-        'output', jsonb_build_object(
-            'data', coalesce(v_output, '{}'::jsonb),
-            'metadata', jsonb_build_object('aid', v_aid, 'dad', p_dad, 'atp', 'signal',
-                                           'ac', hotmesh.now()))));
+    PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'signal', v_output);
     RETURN v_items || hotmesh.engine_finish(p_job, p_definition, p_dad, 200);
 END
 $$;
@@ -366,9 +376,7 @@ BEGIN
         RAISE EXCEPTION 'cycle % of job % exceeded 10000 iterations', v_aid, p_job.key
             USING ERRCODE = 'program_limit_exceeded';
     END IF;
-    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
-        'output', jsonb_build_object('metadata', jsonb_build_object(
-            'aid', v_aid, 'dad', p_dad, 'atp', 'cycle', 'ac', hotmesh.now()))));
+    PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'cycle', NULL);
     UPDATE hotmesh.activity_instances SET finalized_at = hotmesh.now()
     WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
     RETURN jsonb_build_array(jsonb_build_object(
@@ -400,9 +408,7 @@ DECLARE
         'stack', hotmesh.engine_eval(p_definition #> '{expressions,stack}', v_context)));
 BEGIN
     PERFORM hotmesh.engine_apply_job_maps(p_job.id, p_definition #> '{maps,job}', v_context);
-    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, p_dad, jsonb_build_object(
-        'output', jsonb_build_object('metadata', jsonb_build_object(
-            'aid', v_aid, 'dad', p_dad, 'atp', 'interrupt', 'ac', hotmesh.now()))));
+    PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'interrupt', NULL);
     IF v_target IS NULL OR v_target = p_job.key THEN
         UPDATE hotmesh.activity_instances SET finalized_at = hotmesh.now()
         WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
