@@ -799,3 +799,140 @@ async def test_status_threshold_skips_an_activity_when_only_it_is_left(mesh, thr
     assert output["data"]["main"] == "done"
     assert ("late" in output["data"]) is late_runs
     assert output["metadata"]["js"] == 0
+
+
+AWAIT_ERRORS = """
+app:
+  id: ae
+  version: '1'
+  graphs:
+    - subscribes: ae.parent
+      activities:
+        p1: {type: trigger}
+        call:
+          type: await
+          topic: ae.child
+          job: {maps: {child: '{$self.output.data}'}}
+        recover:
+          type: hook
+          job: {maps: {recovered: '{call.output.data.message}'}}
+      transitions:
+        p1: [{to: call}]
+        call:
+          - to: recover
+            conditions: {code: 500}
+    - subscribes: ae.child
+      activities:
+        c1: {type: trigger}
+        cw: {type: worker, topic: ae.work}
+      transitions:
+        c1: [{to: cw}]
+"""
+
+
+async def test_a_childs_error_reaches_the_awaiting_parent(mesh):
+    hm = await mesh("ae", AWAIT_ERRORS, [{"topic": "ae.work", "callback": fail_with(500)}])
+    output = await hm.pubsub("ae.parent", {})
+    assert output["data"]["recovered"] == "failed with 500"
+    assert output["data"]["child"] == {"message": "failed with 500", "code": 500,
+                                       "activity_id": "cw"}, "job maps see the error too"
+
+
+async def test_an_unhandled_child_error_ends_the_parent_too(mesh):
+    hm = await mesh("ae", AWAIT_ERRORS, [{"topic": "ae.work", "callback": fail_with(422)}])
+    output = await hm.pubsub("ae.parent", {})
+    assert output["metadata"]["err"]["code"] == 422
+    assert output["data"]["$error"]["code"] == 597
+
+
+CALCULATOR = """
+app:
+  id: calc
+  version: '1'
+  graphs:
+    - subscribes: calc.run
+      publishes: calc.done
+      activities:
+        t1: {type: trigger}
+        add:
+          type: worker
+          topic: calc.add
+          input: {maps: {values: '{t1.output.data.values}'}}
+          job: {maps: {sum: '{$self.output.data.sum}'}}
+      transitions:
+        t1: [{to: add}]
+"""
+
+
+async def test_a_calculator_worker_succeeds_after_retries(mesh, test_clock):
+    attempts = 0
+
+    async def add(message: dict) -> dict:
+        nonlocal attempts
+        attempts += 1
+        if attempts < 3:
+            raise ConnectionError("calculator unavailable")
+        return {"data": {"sum": sum(message["data"]["values"])}}
+
+    hm = await mesh("calc", CALCULATOR, [{"topic": "calc.add", "callback": add, "retry": {
+        "maximumAttempts": 3, "backoffCoefficient": 2, "initialInterval": 1}}])
+    job_id = await hm.pub("calc.run", {"values": [1, 2, 3, 4]})
+    await eventually(lambda: _async(attempts == 1))
+    test_clock(2)   # first retry after 1 × 2¹ s
+    await eventually(lambda: _async(attempts == 2))
+    test_clock(4)   # second after 1 × 2² s
+    output = await hm.wait_for(job_id)
+    assert output["data"] == {"sum": 10} and attempts == 3
+
+
+async def test_sub_receives_each_completion_until_unsub(mesh):
+    seen: list[int] = []
+    hm = await mesh("calc", CALCULATOR, [{"topic": "calc.add", "callback": lambda m: {
+        "data": {"sum": sum(m["data"]["values"])}}}])
+    await hm.sub("calc.done", lambda topic, output: seen.append(output["data"]["sum"]))
+    await hm.pubsub("calc.run", {"values": [1, 1]})
+    await eventually(lambda: _async(seen == [2]))
+    await hm.unsub("calc.done")
+    await hm.pubsub("calc.run", {"values": [5]})
+    await asyncio.sleep(0.3)
+    assert seen == [2], "no more callbacks after unsub"
+
+
+async def test_signals_racing_their_waiters_registration_each_arrive_once(mesh, db):
+    hm = await mesh("hk", HOOKS)
+
+    async def race(n: int) -> str:
+        job = asyncio.create_task(hm.pub("hk.start", {"id": f"race-{n}"}))
+        await hm.signal("hk.approve", {"id": f"race-{n}", "approved": n})
+        return await job
+
+    job_ids = await asyncio.gather(*(race(n) for n in range(30)))
+    for n, job_id in enumerate(job_ids):
+        assert (await hm.wait_for(job_id))["data"]["approved"] == n
+    left = db.execute("SELECT count(*) FROM hotmesh.signals WHERE consumed_at IS NULL"
+                      ).fetchone()
+    assert left == (0,), "every signal met its waiter; nothing is left waiting"
+
+
+async def test_a_cycle_keeps_its_version_when_a_new_one_is_activated_mid_run(mesh):
+    gate = asyncio.Event()
+
+    async def slow_increment(message: dict) -> dict:
+        if message["data"].get("n") == 2:
+            await gate.wait()
+        return await increment(message)
+
+    hm = await mesh("cy", CYCLE, [{"topic": "cy.inc", "callback": slow_increment}])
+    job_id = await hm.pub("cy.start", {})
+    await eventually(lambda: _running_with(hm, job_id))
+    await hm.deploy(textwrap.dedent(CYCLE).replace("version: '1'", "version: '2'")
+                    .replace("done: '{step.output.data.n}'", "done: v2"))
+    await hm.activate("2")
+    gate.set()
+    output = await hm.wait_for(job_id)
+    assert output["metadata"]["vrs"] == "1" and output["data"]["done"] == 5
+
+
+async def _running_with(hm: HotMesh, job_id: str) -> bool:
+    state = await hm.get_state(None, job_id)
+    return state["data"].get("count") == 2
