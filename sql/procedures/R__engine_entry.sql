@@ -20,16 +20,17 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- Locks are taken job first, then its messages, everywhere (no deadlocks)
-    SELECT * INTO v_message FROM hotmesh.worker_streams WHERE id = p_message_id;
+    SELECT j.* INTO v_job
+    FROM hotmesh.worker_streams s
+    JOIN hotmesh.jobs j
+      ON j.app_id = s.app_id AND j.key = s.job_key AND j.gid = s.message #>> '{metadata,gid}'
+    WHERE s.id = p_message_id
+    FOR UPDATE OF j;
+    SELECT * INTO v_message FROM hotmesh.worker_streams WHERE id = p_message_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'respond: no worker message %', p_message_id
             USING ERRCODE = 'no_data_found';
     END IF;
-    SELECT * INTO v_job FROM hotmesh.jobs
-    WHERE app_id = v_message.app_id AND key = v_message.job_key
-      AND gid = v_message.message #>> '{metadata,gid}'
-    FOR UPDATE;
-    SELECT * INTO v_message FROM hotmesh.worker_streams WHERE id = p_message_id FOR UPDATE;
     IF v_message.responded_at IS NOT NULL THEN
         RETURN 'duplicate';
     END IF;

@@ -217,13 +217,17 @@ BEGIN
             v_aid, p_job.key, coalesce(v_topic::text, 'undefined')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM hotmesh.stream_publish(
-        p_job.app_id, v_topic #>> '{}',
-        jsonb_build_object(
-            'metadata', jsonb_build_object('jid', p_job.key, 'gid', p_job.gid, 'aid', v_aid,
-                                           'dad', p_dad, 'topic', v_topic #>> '{}'),
-            'data', v_input),
-        coalesce(p_definition -> 'stream_options', '{}'::jsonb));
+    -- the engine writes its own, well-formed messages directly (stream_publish validates
+    -- callers' input; this is the hot path of every step)
+    INSERT INTO hotmesh.worker_streams (app_id, stream_name, job_key, activity_id, dimension,
+                                        message, created_at, visible_at)
+    VALUES (p_job.app_id, v_topic #>> '{}', p_job.key, v_aid, p_dad,
+            jsonb_build_object(
+                'metadata', jsonb_build_object('jid', p_job.key, 'gid', p_job.gid,
+                                               'aid', v_aid, 'dad', p_dad,
+                                               'topic', v_topic #>> '{}'),
+                'data', v_input),
+            hotmesh.now(), hotmesh.now());
     PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'worker', NULL);
     RETURN '[]'::jsonb;
 END
