@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import textwrap
 
-import psycopg
 import pytest
 from psycopg import sql
 

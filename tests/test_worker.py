@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -16,7 +15,6 @@ import pytest
 
 from pyhotmesh.errors import ConfigurationError
 from pyhotmesh.worker import Worker
-from pyhotmesh.stream import Streams
 
 HELPER = Path(__file__).with_name("worker_process.py")
 APP = "test"

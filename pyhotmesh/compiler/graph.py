@@ -221,7 +221,7 @@ class ManifestCompiler:
         hooks = self._compile_hooks(graph, known, consumes_all)
         # produces: the paths of an activity that anything reads (only those are stored)
         produces: dict[str, set[str]] = {aid: set() for aid in graph.activities}
-        for reader, consumes in consumes_all.items():
+        for consumes in consumes_all.values():
             for target, paths in consumes.items():
                 if target in produces:
                     produces[target] |= paths
