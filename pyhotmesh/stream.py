@@ -191,6 +191,17 @@ class Streams:
             row = await cur.fetchone()
         return dict(row or {})
 
+    async def listen_idle(self, channel: str, consumer: str, backend_pid: int) -> bool:
+        """Register as waiting on the channel: publishers notify it from now on."""
+        await self._fetch("SELECT 1 FROM hotmesh.listen_idle(%s, %s, %s)",
+                          (channel, consumer, backend_pid))
+        return True
+
+    async def listen_busy(self, channel: str, consumer: str) -> bool:
+        """No longer waiting (fully busy): publishers need not notify for us."""
+        await self._fetch("SELECT 1 FROM hotmesh.listen_busy(%s, %s)", (channel, consumer))
+        return True
+
     async def channel(self, stream: str) -> str:
         """The LISTEN channel on which inserts into this stream are announced."""
         rows = await self._fetch(

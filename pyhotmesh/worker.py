@@ -101,6 +101,9 @@ class Worker:
         self._wake = asyncio.Event()
         self._slot_free = asyncio.Event()
         self._stopping = False
+        self._channel: str | None = None
+        self._listener_pid: int | None = None  # the LISTEN session, once connected
+        self._registered = False  # in hotmesh.stream_listeners: publishers notify us
         self._tasks: list[asyncio.Task[None]] = []
         self._acker: asyncio.Task[None] | None = None
 
@@ -122,7 +125,7 @@ class Worker:
         await self._pool.open(wait=True, timeout=30)
         self._streams = Streams(self._pool, self.app_id)
         if not self.readonly:
-            channel = await self._streams.channel(self.topic)
+            channel = self._channel = await self._streams.channel(self.topic)
             self._tasks = [
                 asyncio.create_task(self._consume(), name=f"{self.guid}-consume"),
                 asyncio.create_task(self._listen(channel), name=f"{self.guid}-listen"),
@@ -154,6 +157,8 @@ class Worker:
         if self._acker is not None:
             self._ack_wake.set()
             await self._acker  # acks what finished; it ends once nothing is left to ack
+        if self._registered:
+            await self._safely(self.streams.listen_busy(self._channel, self.guid))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -168,7 +173,10 @@ class Worker:
         while not self._stopping:
             free = self.concurrency - len(self._running)
             if free <= 0:
-                self._slot_free.clear()
+                self._slot_free.clear()  # before any await: a slot freed meanwhile counts
+                if self._registered and await self._safely(
+                        self.streams.listen_busy(self._channel, self.guid)):
+                    self._registered = False  # fully busy: nobody needs to wake us
                 await self._slot_free.wait()
                 continue
             wanted = min(free, self.batch_size)
@@ -187,6 +195,12 @@ class Worker:
             for message in messages:
                 task = asyncio.create_task(self._process(message))
                 self._running[message.id] = (message, task)
+            if len(messages) < wanted and not self._registered and self._listener_pid:
+                # out of work: ask to be woken, then look once more before sleeping
+                self._registered = bool(await self._safely(self.streams.listen_idle(
+                    self._channel, self.guid, self._listener_pid)))
+                if self._registered:
+                    continue
             if len(messages) < wanted and not self._stopping:
                 try:
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
@@ -272,6 +286,8 @@ class Worker:
                     self.conninfo, autocommit=True
                 ) as conn:
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    self._listener_pid = conn.info.backend_pid
+                    self._registered = False  # a new session: register it when idle
                     delay = 0.1
                     self._wake.set()  # catch up with what was published while we were away
                     async for _ in conn.notifies():

@@ -84,6 +84,9 @@ async def test_one_notification_per_statement_and_stream_never_per_row(dsn, stre
     async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as listener:
         for name in (channel, other):
             await listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(name)))
+        await streams.publish("n", {"data": "nobody waits: no NOTIFY"})
+        await streams.listen_idle(channel, "me", listener.info.backend_pid)
+        await streams.listen_idle(other, "me", listener.info.backend_pid)
         await streams.publish("n", [{"data": i} for i in range(100)])
         await streams.publish("n", [{"data": i} for i in range(100)])
         await streams.publish("n", {"data": "later"}, delay_ms=60_000)
@@ -97,4 +100,37 @@ async def test_one_notification_per_statement_and_stream_never_per_row(dsn, stre
             await asyncio.wait_for(collect(), timeout=0.5)
         except asyncio.TimeoutError:
             pass
-    assert received == [channel, channel], "one per publishing statement; none when delayed"
+    assert received == [channel, channel], \
+        "one per publishing statement while a consumer waits; none when delayed or unwaited"
+
+
+async def test_a_busy_consumer_is_not_notified(dsn, streams):
+    channel = await streams.channel("busy")
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as listener:
+        await listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        await streams.listen_idle(channel, "me", listener.info.backend_pid)
+        await streams.listen_busy(channel, "me")
+        await streams.publish("busy", {"data": 1})
+        received = []
+
+        async def collect():
+            async for note in listener.notifies():
+                received.append(note.channel)
+
+        try:
+            await asyncio.wait_for(collect(), timeout=0.3)
+        except asyncio.TimeoutError:
+            pass
+    assert received == []
+
+
+async def test_a_dead_listeners_registration_is_cleaned_up(dsn, streams, db):
+    channel = await streams.channel("gone")
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as listener:
+        await streams.listen_idle(channel, "ghost", listener.info.backend_pid)
+    await asyncio.sleep(0.2)  # the session has ended
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as other:
+        await streams.listen_idle(channel, "alive", other.info.backend_pid)
+        rows = db.execute("SELECT consumer FROM hotmesh.stream_listeners WHERE channel = %s",
+                          (channel,)).fetchall()
+    assert rows == [("alive",)]

@@ -199,7 +199,7 @@ BEGIN
                    WHERE s.app_id = v_app AND s.stream_name = v_stream
                      AND s.reserved_at IS NULL AND s.expired_at IS NULL
                      AND s.visible_at <= hotmesh.now()) THEN
-            PERFORM pg_notify(hotmesh.stream_channel(v_app, v_stream), '');
+            PERFORM hotmesh.notify_listeners(hotmesh.stream_channel(v_app, v_stream));
         END IF;
         IF v_taken > 0 THEN
             RETURN;

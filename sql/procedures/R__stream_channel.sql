@@ -1,4 +1,5 @@
--- Waking worker consumers: one NOTIFY per statement and stream, never one per row.
+-- Waking worker consumers: at most one NOTIFY per statement and stream, never one per row,
+-- and only when a consumer waits on the stream (R__stream_listeners.sql).
 --
 -- The channel of a stream is derived from (app, stream) by a hash, so that any app or topic
 -- string gives a valid, fixed-length channel name that no caller can inject into.
@@ -24,7 +25,7 @@ DECLARE
     -- every one saved counts.
     v_handoff text := current_setting('hotmesh.handoff', true);
 BEGIN
-    PERFORM pg_notify(s.channel, '')
+    PERFORM hotmesh.notify_listeners(s.channel)
     FROM (
         SELECT DISTINCT hotmesh.stream_channel(n.app_id, n.stream_name) AS channel
         FROM new_rows n

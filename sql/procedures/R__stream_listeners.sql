@@ -1,0 +1,59 @@
+-- Waking only consumers that wait (see V0004). The protocol closes the race between a
+-- consumer going idle and a publisher skipping its NOTIFY:
+--   publisher: shared advisory lock on the channel (held to commit), then NOTIFY only if a
+--              listener row exists;
+--   consumer:  exclusive advisory lock on the channel (it waits for publishers in flight to
+--              commit), registers, commits, then looks for work once more before sleeping.
+-- A publisher that committed before the registration left its message visible to that last
+-- look; one that came after sees the registration and notifies.
+
+CREATE OR REPLACE FUNCTION hotmesh.stream_listener_lock(p_channel text)
+RETURNS bigint
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $$
+    SELECT hashtextextended(p_channel, 11)
+$$;
+
+-- NOTIFY the channel if a consumer waits on it.
+CREATE OR REPLACE FUNCTION hotmesh.notify_listeners(p_channel text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(hotmesh.stream_listener_lock(p_channel));
+    IF EXISTS (SELECT 1 FROM hotmesh.stream_listeners l WHERE l.channel = p_channel) THEN
+        PERFORM pg_notify(p_channel, '');
+    END IF;
+END
+$$;
+
+-- A consumer waits on the channel from now on (p_backend_pid: its LISTEN session).
+CREATE OR REPLACE FUNCTION hotmesh.listen_idle(
+    p_channel text,
+    p_consumer text,
+    p_backend_pid integer
+)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hotmesh.stream_listener_lock(p_channel));
+    DELETE FROM hotmesh.stream_listeners l
+    WHERE l.channel = p_channel
+      AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.backend_pid);
+    INSERT INTO hotmesh.stream_listeners (channel, consumer, backend_pid)
+    VALUES (p_channel, p_consumer, p_backend_pid)
+    ON CONFLICT (channel, consumer) DO UPDATE SET backend_pid = excluded.backend_pid,
+                                                  since = now();
+END
+$$;
+
+-- A consumer is fully busy: publishers need not wake it.
+CREATE OR REPLACE FUNCTION hotmesh.listen_busy(p_channel text, p_consumer text)
+RETURNS void
+LANGUAGE sql
+AS $$
+    DELETE FROM hotmesh.stream_listeners WHERE channel = p_channel AND consumer = p_consumer
+$$;
