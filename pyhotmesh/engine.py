@@ -96,6 +96,13 @@ class HotMesh:
         self._tasks: list[asyncio.Task] = []
         self._engine_wake = asyncio.Event()
         self._stopped = False
+        # completions are only NOTIFied to instances registered as listening (they serialise
+        # commits): registered while pubsub waiters or subscribers exist, for a grace period
+        self._job_channel: str | None = None
+        self._listener_pid: int | None = None
+        self._listening = False
+        self._listener_ready = asyncio.Event()
+        self._last_interest = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -124,6 +131,7 @@ class HotMesh:
         instance = cls(app_id, conninfo, pool, options)
         try:
             channel = await instance._fetch_value("SELECT hotmesh.job_channel(%s)", (app_id,))
+            instance._job_channel = channel
             instance._tasks.append(asyncio.create_task(instance._listen(channel)))
             if not instance._readonly:
                 instance._tasks.append(asyncio.create_task(instance._engine_loop()))
@@ -159,6 +167,12 @@ class HotMesh:
         self._stopped = True
         for worker in self.workers:
             await worker.stop()
+        if self._listening:
+            try:
+                await self._fetch_value("SELECT 1 FROM hotmesh.listen_busy(%s, %s)",
+                                        (self._job_channel, self.guid))
+            except psycopg.Error:
+                pass  # a dead session's registration is cleaned up by the next registrant
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -237,6 +251,7 @@ class HotMesh:
                      context: Mapping[str, Any] | None = None,
                      timeout: float = 10.0) -> dict[str, Any]:
         """Start a job and wait for its output ({metadata, data})."""
+        await self._listen_for_jobs()  # before the job can complete
         job_id = await self.pub(topic, data, context)
         return await self.wait_for(job_id, timeout)
 
@@ -245,6 +260,7 @@ class HotMesh:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         future = self._waiters.setdefault(job_id, loop.create_future())
+        await self._listen_for_jobs()
         try:
             while True:
                 if job_id in self._finished or (await self.get_status(job_id)) <= 0:
@@ -263,6 +279,7 @@ class HotMesh:
     async def sub(self, topic: str, callback: JobCallback) -> None:
         """Call ``callback(topic, job_output)`` for every job that publishes to ``topic``."""
         self._subscriptions.setdefault(topic, []).append(callback)
+        await self._listen_for_jobs()
 
     async def unsub(self, topic: str) -> None:
         self._subscriptions.pop(topic, None)
@@ -270,6 +287,7 @@ class HotMesh:
     async def psub(self, pattern: str, callback: JobCallback) -> None:
         """Like sub, for every topic matching a wildcard pattern ('order.*')."""
         self._patterns.setdefault(pattern, []).append(callback)
+        await self._listen_for_jobs()
 
     async def punsub(self, pattern: str) -> None:
         self._patterns.pop(pattern, None)
@@ -341,6 +359,28 @@ class HotMesh:
         except psycopg.errors.NoDataFound as exc:
             raise JobNotFoundError(str(exc.diag.message_primary)) from None
 
+    async def _listen_for_jobs(self) -> None:
+        """Make sure completions are NOTIFied to this instance (see _listening)."""
+        self._last_interest = asyncio.get_running_loop().time()
+        if self._listening:
+            return
+        try:
+            await asyncio.wait_for(self._listener_ready.wait(), 10)
+            await self._fetch_value("SELECT 1 FROM hotmesh.listen_idle(%s, %s, %s)",
+                                    (self._job_channel, self.guid, self._listener_pid))
+            self._listening = True
+        except (asyncio.TimeoutError, psycopg.Error) as exc:
+            log.warning("could not register for job completions (%s); polling", exc)
+
+    async def _forget_jobs_if_idle(self) -> None:
+        """Leave the job channel when nobody has waited or subscribed for a while."""
+        idle_for = asyncio.get_running_loop().time() - self._last_interest
+        if (self._listening and not self._waiters and not self._subscriptions
+                and not self._patterns and idle_for > 5.0):
+            await self._fetch_value("SELECT 1 FROM hotmesh.listen_busy(%s, %s)",
+                                    (self._job_channel, self.guid))
+            self._listening = False
+
     async def _listen(self, channel: str) -> None:
         """Job completions and emits, for pubsub waiters and subscribers."""
         delay = 0.1
@@ -349,6 +389,11 @@ class HotMesh:
                 async with await psycopg.AsyncConnection.connect(
                         self.conninfo, autocommit=True) as conn:
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    self._listener_pid = conn.info.backend_pid
+                    self._listening = False  # a new session registers again when needed
+                    self._listener_ready.set()
+                    if self._waiters or self._subscriptions or self._patterns:
+                        await self._listen_for_jobs()
                     delay = 0.1
                     async for notice in conn.notifies():
                         await self._on_job_event(json.loads(notice.payload))
@@ -391,6 +436,7 @@ class HotMesh:
         """Run due engine work (timers, deferred cascades); sleep until the next is due."""
         while not self._stopped:
             try:
+                await self._forget_jobs_if_idle()
                 ran = await self._fetch_value("SELECT hotmesh.engine_step(%s)", (self.app_id,))
                 if ran:
                     continue

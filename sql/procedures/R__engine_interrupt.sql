@@ -41,7 +41,7 @@ BEGIN
     WHERE job_key = v_job.key AND app_id = v_job.app_id AND expired_at IS NULL;
     UPDATE hotmesh.signals SET consumed_at = v_now
     WHERE job_id = v_job.id AND consumed_at IS NULL;
-    PERFORM pg_notify(hotmesh.job_channel(v_job.app_id), jsonb_build_object(
+    PERFORM hotmesh.notify_listeners(hotmesh.job_channel(v_job.app_id), jsonb_build_object(
         'type', 'job', 'jid', v_job.key, 'topic', v_job.topic, 'status', 'interrupted')::text);
 
     v_md := coalesce(v_job.context -> 'metadata', '{}'::jsonb);

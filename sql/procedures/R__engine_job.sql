@@ -177,7 +177,7 @@ BEGIN
         WHERE job_id = p_job_id AND kind = 'waiter' AND consumed_at IS NULL;
     END IF;
 
-    PERFORM pg_notify(hotmesh.job_channel(v_job.app_id), jsonb_build_object(
+    PERFORM hotmesh.notify_listeners(hotmesh.job_channel(v_job.app_id), jsonb_build_object(
         'type', 'job', 'jid', v_job.key, 'topic', v_job.topic,
         'publishes', v_graph ->> 'publishes',
         'status', CASE WHEN p_error IS NOT NULL THEN 'error' ELSE 'done' END)::text);
@@ -203,15 +203,17 @@ $$;
 -- Interim output: announce the job's current state without closing it (emit).
 CREATE OR REPLACE FUNCTION hotmesh.engine_emit(p_job_id bigint)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
-    SELECT pg_notify(hotmesh.job_channel(j.app_id), jsonb_build_object(
+BEGIN
+    PERFORM hotmesh.notify_listeners(hotmesh.job_channel(j.app_id), jsonb_build_object(
                'type', 'emit', 'jid', j.key, 'topic', j.topic,
                'publishes', s.graph ->> 'publishes', 'status', 'emit')::text)
     FROM hotmesh.jobs j
     JOIN hotmesh.graph_subscriptions s
       ON s.app_id = j.app_id AND s.version = j.version AND s.topic = j.topic
-    WHERE j.id = p_job_id
+    WHERE j.id = p_job_id;
+END
 $$;
 
 -- An activity's error that no transition handles ends the job (HotMesh code 597 semantics):

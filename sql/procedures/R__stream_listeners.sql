@@ -16,15 +16,16 @@ AS $$
     SELECT hashtextextended(p_channel, 11)
 $$;
 
--- NOTIFY the channel if a consumer waits on it.
-CREATE OR REPLACE FUNCTION hotmesh.notify_listeners(p_channel text)
+-- NOTIFY the channel if a consumer waits on it (worker streams, and job channels where
+-- pubsub and subscribers wait for completions).
+CREATE OR REPLACE FUNCTION hotmesh.notify_listeners(p_channel text, p_payload text DEFAULT '')
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock_shared(hotmesh.stream_listener_lock(p_channel));
     IF EXISTS (SELECT 1 FROM hotmesh.stream_listeners l WHERE l.channel = p_channel) THEN
-        PERFORM pg_notify(p_channel, '');
+        PERFORM pg_notify(p_channel, p_payload);
     END IF;
 END
 $$;
