@@ -164,6 +164,16 @@ class Streams:
         held.sort(key=lambda m: (-m.priority, m.id))
         return rows[0][0], held
 
+    async def respond_batch(
+        self, answers: list[tuple[StreamMessage, Mapping[str, Any]]]
+    ) -> list[str]:
+        """Many responses in one transaction; the outcome of each, in order."""
+        rows = await self._fetch(
+            "SELECT id, outcome FROM hotmesh.respond_batch(%s, %s)",
+            ([m.id for m, _ in answers], [Jsonb(dict(r)) for _, r in answers]))
+        outcomes = dict(rows)
+        return [outcomes.get(m.id, "lost") for m, _ in answers]
+
     async def dead_letter(
         self,
         consumer: str,

@@ -96,6 +96,7 @@ class Worker:
         self._streams: Streams | None = None
         self._running: dict[int, tuple[StreamMessage, asyncio.Task[None]]] = {}
         self._to_ack: list[StreamMessage] = []
+        self._to_respond: list[tuple[StreamMessage, dict[str, Any]]] = []
         self._settling: set[int] = set()  # answered; no heartbeat needed any more
         self._ack_wake = asyncio.Event()
         self._wake = asyncio.Event()
@@ -231,13 +232,8 @@ class Worker:
                 return
             if response is not None:
                 self._settling.add(message.id)
-                answered = await self._safely(self.streams.respond_next(
-                    self.guid, message, response, 0 if self._stopping else 1, self.lease_ms))
-                if answered is not None:
-                    outcome, following = answered
-                    self.counts["responded" if outcome == "applied" else outcome] += 1
-                    for held in following:  # the next step, leased to us in the same call
-                        self._running[held.id] = (held, asyncio.create_task(self._process(held)))
+                self._to_respond.append((message, response))
+                self._ack_wake.set()
             else:
                 self._settling.add(message.id)
                 self._to_ack.append(message)
@@ -248,10 +244,14 @@ class Worker:
             self._slot_free.set()
 
     async def _ack_loop(self) -> None:
-        """Ack finished messages, as many per call as finished while the last call ran."""
+        """Ack and answer finished messages, as many per call as finished while the last call
+        ran (one transaction for a batch of engine responses)."""
         while True:
             await self._ack_wake.wait()
             self._ack_wake.clear()
+            while self._to_respond:
+                answers, self._to_respond = self._to_respond, []
+                await self._respond(answers)
             while self._to_ack:
                 batch, self._to_ack = self._to_ack, []
                 acked = await self._safely(self.streams.ack(self.guid, batch))
@@ -263,8 +263,28 @@ class Worker:
                         self.counts["lease_lost"] += 1
                         log.warning("worker %s: lease on message %s was lost before the ack",
                                     self.guid, message.id)
-            if self._stopping and not self._running:
+            if self._stopping and not self._running and not self._to_respond:
                 return
+
+    async def _respond(self, answers: list[tuple[StreamMessage, dict[str, Any]]]) -> None:
+        if len(answers) == 1:
+            # alone: respond and take the step it enqueues in the same call (lowest latency)
+            message, response = answers[0]
+            answered = await self._safely(self.streams.respond_next(
+                self.guid, message, response, 0 if self._stopping else 1, self.lease_ms))
+            if answered is None:
+                return
+            outcome, following = answered
+            outcomes = [outcome]
+            for held in following:
+                self._running[held.id] = (held, asyncio.create_task(self._process(held)))
+        else:
+            outcomes = await self._safely(self.streams.respond_batch(answers)) or []
+        for outcome in outcomes:
+            key = "responded" if outcome == "applied" else outcome.split(":")[0]
+            self.counts[key] += 1
+            if outcome.startswith("error"):
+                log.error("worker %s: a response failed: %s", self.guid, outcome)
 
     async def _safely(self, call: Awaitable[Any]) -> Any:
         """Await a stream call whose failure must not kill the worker: the lease covers it."""

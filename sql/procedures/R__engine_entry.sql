@@ -209,3 +209,37 @@ BEGIN
                         NULL::integer, NULL::text, NULL::text, NULL::timestamptz;
 END
 $$;
+
+-- Many responses in one transaction (a busy worker answers what finished meanwhile at once):
+-- one commit instead of one each. Jobs are taken in id order so that concurrent batches lock
+-- in the same order; each response runs in its own subtransaction, so a failing one is
+-- reported ('error: …') without undoing the others.
+CREATE OR REPLACE FUNCTION hotmesh.respond_batch(p_message_ids bigint[], p_responses jsonb[])
+RETURNS TABLE (id bigint, outcome text)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_item record;
+BEGIN
+    IF cardinality(p_message_ids) IS DISTINCT FROM cardinality(p_responses) THEN
+        RAISE EXCEPTION 'respond_batch: message ids and responses must be arrays of the same length'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR v_item IN
+        SELECT r.message_id, r.response
+        FROM unnest(p_message_ids, p_responses) AS r (message_id, response)
+        LEFT JOIN hotmesh.worker_streams s ON s.id = r.message_id
+        LEFT JOIN hotmesh.jobs j
+          ON j.app_id = s.app_id AND j.key = s.job_key AND j.gid = s.message #>> '{metadata,gid}'
+        ORDER BY j.id NULLS LAST, r.message_id
+    LOOP
+        id := v_item.message_id;
+        BEGIN
+            outcome := hotmesh.respond(v_item.message_id, v_item.response);
+        EXCEPTION WHEN OTHERS THEN
+            outcome := 'error: ' || SQLERRM;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;

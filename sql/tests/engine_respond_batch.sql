@@ -1,0 +1,54 @@
+-- respond_batch: many responses in one transaction, each isolated from the others' failures.
+BEGIN;
+SELECT plan(5);
+
+-- graph: t1 -> w1 (worker on topic rb.work); the compiled form is written by hand
+SELECT hotmesh.deploy_version('rb', '1', '{}', $json${
+  "app": {"id": "rb", "version": "1", "settings": {}},
+  "graphs": [{
+    "subscribes": "rb.start", "publishes": null, "trigger": "t1",
+    "activities": {
+      "t1": {"id": "t1", "type": "trigger", "depth": 1, "ancestors": [], "children": ["w1"],
+             "expressions": {}, "maps": {}, "settings": {}, "reads": {}, "reads_job": false,
+             "conditional": false},
+      "w1": {"id": "w1", "type": "worker", "depth": 2, "ancestors": ["t1"], "parent": "t1",
+             "children": [], "expressions": {"topic": {"sql": "CAST('\"rb.work\"' AS JSONB)",
+             "value": "rb.work"}},
+             "maps": {"job": [{"key": "v", "spread": null,
+                               "sql": "$1 #> ARRAY['w1', 'output', 'data', 'v']"}]},
+             "settings": {}, "reads": {"w1": 2}, "reads_job": false, "conditional": false}
+    },
+    "transitions": {"t1": [{"to": "w1", "codes": [200], "gate": "and", "condition": null}]},
+    "hooks": {}
+  }]
+}$json$::jsonb);
+SELECT hotmesh.activate_version('rb', '1');
+SELECT hotmesh.pub('rb', 'rb.start', '{}', '{"metadata": {"jid": "rb-1"}}');
+SELECT hotmesh.pub('rb', 'rb.start', '{}', '{"metadata": {"jid": "rb-2"}}');
+
+CREATE TEMP TABLE answered AS
+SELECT * FROM hotmesh.respond_batch(
+    ARRAY(SELECT id FROM hotmesh.worker_streams WHERE stream_name = 'rb.work' ORDER BY id)
+        || ARRAY[-1]::bigint[],
+    ARRAY['{"data": {"v": 1}}', '{"data": {"v": 2}}', '{"data": {}}']::jsonb[]);
+
+SELECT results_eq($$SELECT outcome FROM answered WHERE id > 0 ORDER BY id$$,
+                  $$VALUES ('applied'), ('applied')$$,
+                  'each response of the batch is applied');
+SELECT is((SELECT outcome FROM answered WHERE id = -1), 'error: respond: no worker message -1',
+          'a failing response is reported without undoing the others');
+SELECT results_eq($$SELECT key, status FROM hotmesh.jobs ORDER BY key$$,
+                  $$VALUES ('rb-1'::text, 0), ('rb-2'::text, 0)$$,
+                  'both jobs completed');
+SELECT results_eq(
+    $$SELECT outcome FROM hotmesh.respond_batch(
+          ARRAY(SELECT id FROM hotmesh.worker_streams WHERE stream_name = 'rb.work' ORDER BY id),
+          ARRAY['{"data": {"v": 9}}', '{"data": {"v": 9}}']::jsonb[])$$,
+    $$VALUES ('duplicate'), ('duplicate')$$,
+    'answering again is a duplicate');
+SELECT throws_ok($$SELECT * FROM hotmesh.respond_batch(ARRAY[1]::bigint[], ARRAY[]::jsonb[])$$,
+                 '22023', 'respond_batch: message ids and responses must be arrays of the same length',
+                 'the arrays must match');
+
+SELECT * FROM finish();
+ROLLBACK;
