@@ -97,7 +97,7 @@ class Worker:
         self._running: dict[int, tuple[StreamMessage, asyncio.Task[None]]] = {}
         self._to_ack: list[StreamMessage] = []
         self._to_respond: list[tuple[StreamMessage, dict[str, Any]]] = []
-        self._settling: set[int] = set()  # answered; no heartbeat needed any more
+        self._settling: set[int] = set()  # being failed: no heartbeat needed any more
         self._ack_wake = asyncio.Event()
         self._wake = asyncio.Event()
         self._slot_free = asyncio.Event()
@@ -222,6 +222,7 @@ class Worker:
                 raise
             except Exception as exc:  # the callback's failure goes through the retry policy
                 self.counts["failed"] += 1
+                self._settling.add(message.id)  # answered: the heartbeat must not miss it
                 outcome = await self._safely(
                     self.streams.fail(self.guid, message, error_payload(exc), self.retry)
                 )
@@ -230,14 +231,12 @@ class Worker:
                     log.info("worker %s: message %s failed (%s): %s", self.guid, message.id,
                              outcome.outcome, exc)
                 return
+            # answered by the ack loop, in batches; the slot is free from here on
             if response is not None:
-                self._settling.add(message.id)
                 self._to_respond.append((message, response))
-                self._ack_wake.set()
             else:
-                self._settling.add(message.id)
                 self._to_ack.append(message)
-                self._ack_wake.set()
+            self._ack_wake.set()
         finally:
             self._running.pop(message.id, None)
             self._settling.discard(message.id)
