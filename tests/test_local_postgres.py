@@ -58,3 +58,13 @@ def test_a_persistent_cluster_keeps_its_data_across_restarts(tmp_path):
             assert conn.execute("SELECT v FROM kept").fetchone() == (42,)
     finally:
         again.stop()
+
+
+def test_libpq_environment_carries_the_dsn_parts():
+    from pyhotmesh.local_postgres import libpq_environment
+
+    env = libpq_environment("postgresql://u:p%40ss@127.0.0.1:5499/db")
+    assert {k: env[k] for k in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE")} == {
+        "PGHOST": "127.0.0.1", "PGPORT": "5499", "PGUSER": "u", "PGPASSWORD": "p@ss",
+        "PGDATABASE": "db"}
+    assert env["PATH"], "the rest of the environment is kept"

@@ -37,11 +37,11 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
-from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
+from psycopg.conninfo import make_conninfo  # noqa: E402
 from psycopg_pool import AsyncConnectionPool  # noqa: E402
 
 from pyhotmesh.engine import HotMesh  # noqa: E402
-from pyhotmesh.local_postgres import ThrowawayPostgres  # noqa: E402
+from pyhotmesh.local_postgres import ThrowawayPostgres, libpq_environment  # noqa: E402
 from pyhotmesh.migrate import migrate  # noqa: E402
 from pyhotmesh.stream import Streams  # noqa: E402
 from pyhotmesh.worker import Worker  # noqa: E402
@@ -61,15 +61,7 @@ DELETE FROM bench_queue q USING claimed WHERE q.id = claimed.id;
 
 def pgbench(dsn: str, script: str, clients: int, seconds: int) -> float:
     """Transactions (script runs) per second."""
-    params = conninfo_to_dict(dsn)
-    env = {
-        **os.environ,
-        "PGHOST": str(params.get("host", "")),
-        "PGPORT": str(params.get("port", "5432")),
-        "PGUSER": str(params.get("user", "")),
-        "PGPASSWORD": str(params.get("password", "")),
-        "PGDATABASE": str(params["dbname"]),
-    }
+    env = libpq_environment(dsn)
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
         handle.write(script)
     try:

@@ -23,7 +23,7 @@ import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
 
-from pyhotmesh.local_postgres import ThrowawayPostgres  # noqa: E402
+from pyhotmesh.local_postgres import ThrowawayPostgres, libpq_environment  # noqa: E402
 from pyhotmesh.migrate import migrate  # noqa: E402
 
 
@@ -62,15 +62,7 @@ def run_pg_prove(dsn: str) -> int:
         migrate(db_dsn)
         with psycopg.connect(db_dsn, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap")
-        params = conninfo_to_dict(db_dsn)
-        env = {
-            **os.environ,
-            "PGHOST": str(params.get("host", "")),
-            "PGPORT": str(params.get("port", "5432")),
-            "PGUSER": str(params.get("user", "")),
-            "PGPASSWORD": str(params.get("password", "")),
-            "PGDATABASE": str(params["dbname"]),
-        }
+        env = libpq_environment(db_dsn)
         command = ["pg_prove", "--ext", ".sql", "--failures", "--comments", *tests]
         print("$", " ".join(command[:4]), f"sql/tests ({len(tests)} files)", flush=True)
         return subprocess.run(command, cwd=ROOT, env=env).returncode
