@@ -169,8 +169,7 @@ class HotMesh:
             await worker.stop()
         if self._listening:
             try:
-                await self._fetch_value("SELECT 1 FROM hotmesh.listen_busy(%s, %s)",
-                                        (self._job_channel, self.guid))
+                await self._leave_job_channel()
             except psycopg.Error:
                 pass  # a dead session's registration is cleaned up by the next registrant
         for task in self._tasks:
@@ -377,9 +376,12 @@ class HotMesh:
         idle_for = asyncio.get_running_loop().time() - self._last_interest
         if (self._listening and not self._waiters and not self._subscriptions
                 and not self._patterns and idle_for > 5.0):
-            await self._fetch_value("SELECT 1 FROM hotmesh.listen_busy(%s, %s)",
-                                    (self._job_channel, self.guid))
-            self._listening = False
+            await self._leave_job_channel()
+
+    async def _leave_job_channel(self) -> None:
+        await self._fetch_value("SELECT 1 FROM hotmesh.listen_busy(%s, %s)",
+                                (self._job_channel, self.guid))
+        self._listening = False
 
     async def _listen(self, channel: str) -> None:
         """Job completions and emits, for pubsub waiters and subscribers."""
