@@ -15,7 +15,7 @@ import jsonschema
 
 from . import dsl
 from .diagnostics import CompileError, Diagnostic, Mark
-from .expressions import Scope, compile_condition, compile_value
+from .expressions import Scope, compile_condition, compile_mapping, compile_value
 from .loader import key_mark, mark_of
 
 # The fields of each section an activity may have, and whether its maps are expressions.
@@ -361,10 +361,10 @@ class ManifestCompiler:
         consumes: dict[str, set[str]] = {}
 
         def expression(field: str, value: Any, mark: Mark | None) -> dict:
-            sql, reads = compile_value(value, scope, field, mark, self.errors)
+            sql, fast, reads = compile_mapping(value, scope, field, mark, self.errors)
             for target, paths in reads.items():
                 consumes.setdefault(target, set()).update(paths)
-            return _expression(value, sql)
+            return _expression(value, sql, fast)
 
         compiled: dict[str, Any] = {
             "id": aid,
@@ -657,12 +657,15 @@ class ManifestCompiler:
         return compiled
 
 
-def _expression(source: Any, sql: str | None) -> dict:
-    """A compiled expression; a constant keeps its value so the engine need not evaluate it."""
+def _expression(source: Any, sql: str | None, fast: dict | None = None) -> dict:
+    """A compiled expression; a constant keeps its value so the engine need not evaluate it,
+    and an expression with a fast form carries it (evaluated without dynamic SQL)."""
     constant = not _has_expression(source)
     result: dict[str, Any] = {"sql": sql}
     if constant:
         result["value"] = plain(source)
+    elif fast is not None:
+        result["fast"] = fast
     return result
 
 
