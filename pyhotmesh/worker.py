@@ -317,10 +317,15 @@ class Worker:
             delay = min(delay * 2, 5.0)
 
     async def _heartbeat(self) -> None:
-        """Extend the leases of running callbacks every third of the lease."""
+        """Extend the leases of running callbacks every third of the lease, and once a lease
+        sweep the stream for expired leases (dequeue reclaims only when it runs short)."""
         interval = self.lease_ms / 3000
+        beats = 0
         while not self._stopping:
             await asyncio.sleep(interval)
+            beats += 1
+            if beats % 3 == 0:
+                await self._safely(self.streams.reclaim(self.topic))
             held = [message for message, _ in self._running.values()
                     if message.id not in self._settling]
             if not held:
