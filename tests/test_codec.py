@@ -822,3 +822,25 @@ async def test_values_that_sql_composes_into_new_objects_stay_encoded_and_decode
                      "n": 1}]
     assert output["data"] == {"child": {"result": {"greeting": "hello SECRET-ADA"}, "n": 2}}
     assert plaintext_rows(db) == []
+
+
+async def test_a_codec_failing_at_pub_or_signal_raises_and_stores_nothing(mesh, db):
+    class KeyServiceDown(Base64Codec):
+        down = False
+
+        def encode(self, json_text):
+            if KeyServiceDown.down:
+                raise ConnectionError("key service unavailable")
+            return super().encode(json_text)
+
+    HotMesh.register_codec(KeyServiceDown())
+    hm = await mesh("vault", ORDER)
+    KeyServiceDown.down = True
+    with pytest.raises(CodecError, match=r"^payload codec KeyServiceDown failed to encode "
+                                         r"data\.customer: ConnectionError: key service"):
+        await hm.pub("vault.order", ORDER_INPUT)
+    with pytest.raises(CodecError, match=r"failed to encode data\.approval"):
+        await hm.signal("vh.approve", {"id": "x", "approval": {"by": "me"}})
+    assert db.execute("SELECT (SELECT count(*) FROM hotmesh.jobs),"
+                      " (SELECT count(*) FROM hotmesh.signals)").fetchone() == (0, 0)
+    assert await hm.pub("vault.order", {"orderId": "plain-scalars-only", "n": 1})
