@@ -29,6 +29,7 @@ MARKER = "/b"
 
 _PROBE = json.dumps({"hotmesh": "codec probe", "n": [1, 2.5, None, True, {}],
                      "s": "é漢字 \"quoted\" \\ \n"}, ensure_ascii=False, separators=(",", ":"))
+_PROBE_VALUE = json.loads(_PROBE)
 
 
 class CodecError(HotMeshError):
@@ -61,8 +62,7 @@ def register_codec(codec: Codec | None) -> None:
     if getattr(codec, "encodes", True):
         encoded = _checked_encode(codec, _PROBE, "the registration probe")
         decoded = _checked_decode(codec, encoded, "the registration probe")
-        if decoded != _PROBE and _loads(codec, decoded, "the registration probe") != json.loads(
-                _PROBE):
+        if decoded != _PROBE and _loads(codec, decoded, "the registration probe") != _PROBE_VALUE:
             raise CodecError(f"payload codec {type(codec).__name__}: decode(encode(text)) does "
                              "not give the text back")
     _codec = codec
@@ -108,7 +108,7 @@ def decode_value(value: Any, where: str = "a value") -> Any:
     return _loads(_codec, _checked_decode(_codec, value[MARKER], where), where)
 
 
-# -- payloads: the object values one level inside `data` -------------------------------------
+# -- payloads ------------------------------------------------------------------------------------
 
 def encode_payload(data: Any, where: str = "data") -> Any:
     """A payload's data as stored: each object value of a data object encoded (scalars stay
