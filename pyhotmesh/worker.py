@@ -26,6 +26,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
+from . import codec
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError
 from .stream import StreamMessage, Streams, error_payload
@@ -211,13 +212,16 @@ class Worker:
     async def _process(self, message: StreamMessage) -> None:
         try:
             try:
+                data = codec.decode_payload(
+                    message.data, f"worker message {message.id} ({self.topic})")
                 if self._callback_is_async:
-                    result = await self.callback(message.data)
+                    result = await self.callback(data)
                 else:  # a plain function must not block the event loop
-                    result = await asyncio.to_thread(self.callback, message.data)
+                    result = await asyncio.to_thread(self.callback, data)
                 if inspect.isawaitable(result):
                     result = await result
-                response = _engine_response(result) if message.for_engine else None
+                response = (codec.encode_response(_engine_response(result))
+                            if message.for_engine else None)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the callback's failure goes through the retry policy

@@ -63,13 +63,15 @@ class Scope:
 
     `activity`: the activity the expression belongs to ($self); `visible`: the activities that
     have run when it is evaluated (its ancestors and itself); `signal`: a hook rule's `actual`,
-    evaluated against a signal payload.
+    evaluated against a signal payload; `codec`: compiled for a payload codec, so nothing may
+    read inside an object value of payload data (docs/codec.md).
     """
 
     activity: str | None
     visible: set[str]
     known: set[str]
     signal: bool = False
+    codec: bool = False  # a payload codec stores object values of data encoded
 
 
 @dataclass
@@ -160,6 +162,12 @@ class ExpressionCompiler:
         segments = path.split(".")
         if any(segment == "" for segment in segments):
             self._error(f"'{text}' is not a valid reference (empty path segment)", text)
+            return undefined()
+        if self.scope.codec and (encoded := encoded_field(segments)) and encoded != path:
+            self._error(f"'{text}' reads inside {encoded}, which the payload codec stores "
+                        "encoded: SQL cannot read into an encoded value (map the whole value "
+                        f"'{{{encoded}}}', or return the field you need at the top level of "
+                        "the data)", text)
             return undefined()
         root, rest = segments[0], segments[1:]
         if root in REDUCE_VARIABLES:
@@ -381,6 +389,21 @@ def _reduce_query(alias: str, collection: exp.Expression, initial: exp.Expressio
     )
     query.set("with_", exp.With(expressions=[cte], recursive=True))
     return exp.Subquery(this=query)
+
+
+def encoded_field(segments: list[str]) -> str | None:
+    """The top-level data field a reference path reads (`a1.output.data.items` for
+    `a1.output.data.items.0`), or None for paths outside payload data (metadata, the whole
+    data object, reduce variables): under a codec, an object value there is stored encoded."""
+    root = segments[0]
+    if root in REDUCE_VARIABLES or root in ("$app", "$graph"):
+        return None
+    data_at = 1 if root in ("$job", "$hook") else 2
+    if len(segments) <= data_at + 1 or segments[data_at] != "data":
+        return None
+    if data_at == 2 and segments[1] not in ("output", "input", "hook"):
+        return None
+    return ".".join(segments[:data_at + 2])
 
 
 def compile_value(value: Any, scope: Scope, field: str, mark: Mark | None,
