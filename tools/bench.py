@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import multiprocessing
+import resource
 import os
 import re
 import secrets
@@ -189,7 +190,8 @@ async def _step(message: dict) -> dict:
     return {"data": {"n": message["data"].get("n", 0) + 1}}
 
 
-def _w1_worker(dsn: str, ready: "multiprocessing.Event", stop: "multiprocessing.Event") -> None:
+def _w1_worker(dsn: str, ready: "multiprocessing.Event", stop: "multiprocessing.Event",
+               cpu: "multiprocessing.Queue") -> None:
     async def run() -> None:
         hotmesh = await HotMesh.init(
             app_id="w1", engine={"connection": dsn, "readonly": True},
@@ -201,6 +203,8 @@ def _w1_worker(dsn: str, ready: "multiprocessing.Event", stop: "multiprocessing.
         await hotmesh.stop()
 
     asyncio.run(run())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu.put(usage.ru_utime + usage.ru_stime)
 
 
 def _commits(dsn: str) -> int:
@@ -251,16 +255,19 @@ async def _w1_run(dsn: str, workflows: int, publishers: int) -> dict[str, float]
 
 def workflow_throughput(dsn: str, workflows: int, publishers: int) -> dict[str, float]:
     context = multiprocessing.get_context("spawn")
-    ready, stop = context.Event(), context.Event()
-    worker = context.Process(target=_w1_worker, args=(dsn, ready, stop))
+    ready, stop, cpu = context.Event(), context.Event(), context.Queue()
+    worker = context.Process(target=_w1_worker, args=(dsn, ready, stop, cpu))
     worker.start()
     try:
         if not ready.wait(60):
             raise RuntimeError("the W1 worker process did not start")
-        return asyncio.run(_w1_run(dsn, workflows, publishers))
+        result = asyncio.run(_w1_run(dsn, workflows, publishers))
     finally:
         stop.set()
         worker.join(60)
+    # the worker's CPU over the whole run (light-load part included), per step
+    result["worker_cpu_ms_per_step"] = cpu.get(timeout=10) * 1000 / (3 * (workflows + 200))
+    return result
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -321,6 +328,7 @@ def main() -> int:
             print(f"W1       {w1['commits_per_workflow']:.1f} commits per workflow; "
                   f"single workflow under light load: p50 {w1['p50_ms']:.1f} ms, "
                   f"p99 {w1['p99_ms']:.1f} ms")
+            print(f"W1       worker process CPU: {w1['worker_cpu_ms_per_step']:.2f} ms per step")
     return 0
 
 

@@ -26,17 +26,18 @@ BEGIN
       ON j.app_id = s.app_id AND j.key = s.job_key AND j.gid = s.message #>> '{metadata,gid}'
     WHERE s.id = p_message_id
     FOR UPDATE OF j;
-    SELECT * INTO v_message FROM hotmesh.worker_streams WHERE id = p_message_id FOR UPDATE;
+    -- answered at most once: the ledger of worker messages is responded_at
+    UPDATE hotmesh.worker_streams
+    SET responded_at = v_now, expired_at = coalesce(expired_at, v_now)
+    WHERE id = p_message_id AND responded_at IS NULL
+    RETURNING * INTO v_message;
     IF NOT FOUND THEN
+        IF EXISTS (SELECT 1 FROM hotmesh.worker_streams WHERE id = p_message_id) THEN
+            RETURN 'duplicate';
+        END IF;
         RAISE EXCEPTION 'respond: no worker message %', p_message_id
             USING ERRCODE = 'no_data_found';
     END IF;
-    IF v_message.responded_at IS NOT NULL THEN
-        RETURN 'duplicate';
-    END IF;
-    UPDATE hotmesh.worker_streams
-    SET responded_at = v_now, expired_at = coalesce(expired_at, v_now)
-    WHERE id = p_message_id;
     IF v_job.id IS NULL THEN
         RETURN 'stale';
     END IF;

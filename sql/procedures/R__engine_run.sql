@@ -39,7 +39,7 @@ BEGIN
             -- one among them), the activity does not run and they are closed instead
             v_threshold := hotmesh.js_to_number(hotmesh.engine_eval(
                 v_definition #> '{expressions,statusThreshold}',
-                hotmesh.engine_context(p_job, v_aid, v_dad)));
+                hotmesh.engine_context_of(p_job, v_definition, v_dad)));
             IF v_threshold > 0 AND v_threshold <> 'NaN' AND p_job.status <= v_threshold THEN
                 PERFORM hotmesh.engine_enter(p_job.id, v_aid, v_dad, p_item ->> 'from');
                 RETURN hotmesh.engine_settle(p_job.id, -p_job.status);
@@ -108,24 +108,30 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    PERFORM hotmesh.engine_save_node(p_job_id, p_aid, p_dad, jsonb_build_object(
+    -- (engine_save_node's statement, inline: this runs for every activity)
+    INSERT INTO hotmesh.jobs_attributes AS a (job_id, field, value, type)
+    VALUES (p_job_id, p_aid || '/' || p_dad, jsonb_build_object(
         'output', jsonb_build_object(
             'metadata', jsonb_build_object('aid', p_aid, 'dad', p_dad, 'atp', p_type,
                                            'ac', hotmesh.now()))
             || CASE WHEN p_type IN ('hook', 'signal')
                     THEN jsonb_build_object('data', coalesce(p_output, '{}'::jsonb))
-                    ELSE '{}'::jsonb END));
+                    ELSE '{}'::jsonb END), 'output')
+    ON CONFLICT (job_id, field) DO UPDATE SET value = a.value || excluded.value;
 END
 $$;
 
 -- Finish an activity leg: map job data, take transitions, move the semaphore.
--- p_pending keeps the activity open (+children instead of children - 1).
+-- p_pending keeps the activity open (+children instead of children - 1); p_finalized says the
+-- caller has finalized the instance in the ledger already.
+DROP FUNCTION IF EXISTS hotmesh.engine_finish(hotmesh.jobs, jsonb, text, integer, boolean);
 CREATE OR REPLACE FUNCTION hotmesh.engine_finish(
     p_job hotmesh.jobs,
     p_definition jsonb,
     p_dad text,
     p_code integer,
-    p_pending boolean DEFAULT false
+    p_pending boolean DEFAULT false,
+    p_finalized boolean DEFAULT false
 )
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -137,26 +143,30 @@ DECLARE
     v_closing  jsonb;
 BEGIN
     IF hotmesh.engine_dynamic(p_definition #> '{maps,job}') THEN
-        v_context := hotmesh.engine_context(p_job, v_aid, p_dad);
+        v_context := hotmesh.engine_context_of(p_job, p_definition, p_dad);
     END IF;
-    PERFORM hotmesh.engine_apply_job_maps(p_job.id, p_definition #> '{maps,job}', v_context);
+    IF p_definition #> '{maps,job}' IS NOT NULL THEN
+        PERFORM hotmesh.engine_apply_job_maps(p_job.id, p_definition #> '{maps,job}', v_context);
+    END IF;
     IF coalesce((p_definition ->> 'conditional')::boolean, true)
        OR hotmesh.engine_dynamic(p_definition #> '{expressions,emit}')
        OR hotmesh.engine_dynamic(p_definition #> '{expressions,persist}') THEN
-        v_context := hotmesh.engine_context(p_job, v_aid, p_dad);  -- after the job maps
+        v_context := hotmesh.engine_context_of(p_job, p_definition, p_dad);  -- after job maps
     END IF;
     v_children := hotmesh.engine_children(p_job, v_aid, p_dad, p_code, v_context);
-    IF NOT p_pending THEN
+    IF NOT p_pending AND NOT p_finalized THEN
         UPDATE hotmesh.activity_instances SET finalized_at = hotmesh.now()
         WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
     END IF;
     v_closing := hotmesh.engine_settle(
         p_job.id,
         jsonb_array_length(v_children) - CASE WHEN p_pending THEN 0 ELSE 1 END);
-    IF hotmesh.engine_truthy(p_definition #> '{expressions,emit}', v_context) THEN
+    IF p_definition #> '{expressions,emit}' IS NOT NULL
+       AND hotmesh.engine_truthy(p_definition #> '{expressions,emit}', v_context) THEN
         PERFORM hotmesh.engine_emit(p_job.id);
     END IF;
-    IF hotmesh.engine_truthy(p_definition #> '{expressions,persist}', v_context) THEN
+    IF p_definition #> '{expressions,persist}' IS NOT NULL
+       AND hotmesh.engine_truthy(p_definition #> '{expressions,persist}', v_context) THEN
         v_closing := v_closing || hotmesh.engine_complete(p_job.id, NULL, true);
     END IF;
     RETURN v_children || v_closing;
@@ -207,7 +217,7 @@ DECLARE
 BEGIN
     IF hotmesh.engine_dynamic(p_definition #> '{maps,input}')
        OR hotmesh.engine_dynamic(p_definition #> '{expressions,topic}') THEN
-        v_context := hotmesh.engine_context(p_job, v_aid, p_dad);
+        v_context := hotmesh.engine_context_of(p_job, p_definition, p_dad);
     END IF;
     v_input := coalesce(hotmesh.engine_eval(p_definition #> '{maps,input}', v_context),
                         '{}'::jsonb);
@@ -245,7 +255,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_aid     text := p_definition ->> 'id';
-    v_context jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_context jsonb := hotmesh.engine_context_of(p_job, p_definition, p_dad);
     v_input   jsonb := coalesce(hotmesh.engine_eval(p_definition #> '{maps,input}', v_context),
                                 '{}'::jsonb);
     v_topic   text := hotmesh.engine_eval(p_definition #> '{expressions,topic}', v_context) #>> '{}';
@@ -281,7 +291,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_aid      text := p_definition ->> 'id';
-    v_context  jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_context  jsonb := hotmesh.engine_context_of(p_job, p_definition, p_dad);
     v_sleep    double precision := hotmesh.js_to_number(
                    hotmesh.engine_eval(p_definition #> '{expressions,sleep}', v_context));
     v_waits    boolean := EXISTS (
@@ -322,7 +332,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_aid     text := p_definition ->> 'id';
-    v_context jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_context jsonb := hotmesh.engine_context_of(p_job, p_definition, p_dad);
     v_topic   text := hotmesh.engine_eval(p_definition #> '{expressions,topic}', v_context) #>> '{}';
     v_data    jsonb := coalesce(hotmesh.engine_eval(p_definition #> '{maps,signal}', v_context),
                                 '{}'::jsonb);
@@ -357,7 +367,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_aid       text := p_definition ->> 'id';
-    v_context   jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_context   jsonb := hotmesh.engine_context_of(p_job, p_definition, p_dad);
     v_input     jsonb := hotmesh.engine_eval(p_definition #> '{maps,input}', v_context);
     v_ancestor  text := p_definition #>> '{settings,ancestor}';
     v_depth     integer;
@@ -402,7 +412,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_aid     text := p_definition ->> 'id';
-    v_context jsonb := hotmesh.engine_context(p_job, v_aid, p_dad);
+    v_context jsonb := hotmesh.engine_context_of(p_job, p_definition, p_dad);
     v_target  text := hotmesh.engine_eval(p_definition #> '{expressions,target}', v_context) #>> '{}';
     v_options jsonb := jsonb_strip_nulls(jsonb_build_object(
         'reason', hotmesh.engine_eval(p_definition #> '{expressions,reason}', v_context),
@@ -441,7 +451,6 @@ DECLARE
     v_code     integer := coalesce((p_item ->> 'code')::integer,
                                    CASE WHEN v_status = 'error' THEN 500 ELSE 200 END);
     v_pending  boolean := v_status = 'pending' OR v_code = 202;
-    v_instance hotmesh.activity_instances;
     v_entry    integer;
     v_dad      text := p_dad;
     v_context  jsonb;
@@ -452,25 +461,24 @@ BEGIN
         -- a cycle's new iteration: a fresh instance of the ancestor in a new dimension
         PERFORM hotmesh.engine_enter(p_job.id, v_aid, p_dad, 'cycle');
     END IF;
-    SELECT * INTO v_instance FROM hotmesh.activity_instances
-    WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
-    IF NOT FOUND OR v_instance.finalized_at IS NOT NULL THEN
-        RETURN '[]'::jsonb;  -- late or duplicate (a timer after the signal won, …)
-    END IF;
-    UPDATE hotmesh.activity_instances SET leg2_count = leg2_count + 1
+    -- the ledger in one statement: count the entry, and finalize unless it keeps the
+    -- instance open; an instance already finalized takes no more (a late or duplicate
+    -- message, a timer after the signal won, …)
+    UPDATE hotmesh.activity_instances
+    SET leg2_count = leg2_count + 1,
+        finalized_at = CASE WHEN v_pending THEN NULL ELSE hotmesh.now() END
     WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad
+      AND finalized_at IS NULL
     RETURNING leg2_count INTO v_entry;
+    IF NOT FOUND THEN
+        RETURN '[]'::jsonb;
+    END IF;
     IF v_entry > 1 AND v_kind <> 'reentry' THEN
         -- another leg 2 of an instance kept open (code 202): a new dimension for its output
         -- and its children, so they do not collide with the earlier entries'
         v_dad := hotmesh.engine_dad_at(p_dad, length(p_dad) - length(replace(p_dad, ',', '')) - 1)
                  || ',' || (v_entry - 1);
     END IF;
-    IF NOT v_pending THEN
-        UPDATE hotmesh.activity_instances SET finalized_at = hotmesh.now()
-        WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
-    END IF;
-
     IF v_kind IN ('timehook', 'webhook') THEN
         IF NOT v_pending THEN
             -- the first of timer and signal wins: retire the other
@@ -495,7 +503,7 @@ BEGIN
 
     IF p_definition #> '{maps,output}' IS NOT NULL AND v_kind IN ('timehook', 'webhook') THEN
         -- a hook maps its output again once the signal (or timer) payload is there
-        v_context := hotmesh.engine_context(p_job, v_aid, v_dad);
+        v_context := hotmesh.engine_context_of(p_job, p_definition, v_dad);
         PERFORM hotmesh.engine_save_node(p_job.id, v_aid, v_dad, jsonb_build_object(
             'output', coalesce(v_context #> ARRAY[v_aid, 'output'], '{}'::jsonb)
                       || jsonb_build_object('data', coalesce(
@@ -504,13 +512,13 @@ BEGIN
     END IF;
 
     IF v_status = 'error' THEN
-        v_context := hotmesh.engine_context(p_job, v_aid, v_dad);
+        v_context := hotmesh.engine_context_of(p_job, p_definition, v_dad);
         v_children := hotmesh.engine_children(p_job, v_aid, v_dad, v_code, v_context);
         IF jsonb_array_length(v_children) = 0 THEN
             -- no transition handles the error: the job ends with it (code 597 semantics)
             RETURN hotmesh.engine_fail_job(p_job.id, v_aid, v_code, p_item -> 'data');
         END IF;
     END IF;
-    RETURN hotmesh.engine_finish(p_job, p_definition, v_dad, v_code, v_pending);
+    RETURN hotmesh.engine_finish(p_job, p_definition, v_dad, v_code, v_pending, true);
 END
 $$;

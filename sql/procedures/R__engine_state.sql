@@ -72,30 +72,42 @@ RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
 AS $$
-DECLARE
-    v_definition jsonb;
-    v_fields     text[] := ARRAY[p_activity_id || '/' || p_dad];
-    v_read       record;
-    v_nodes      jsonb;
 BEGIN
-    SELECT g.definition INTO v_definition
-    FROM hotmesh.graph_activities g
-    WHERE g.app_id = p_job.app_id AND g.version = p_job.version
-      AND g.activity_id = p_activity_id;
-    FOR v_read IN
-        SELECT r.key AS activity_id, r.value::integer AS depth
-        FROM jsonb_each_text(coalesce(v_definition -> 'reads', '{}'::jsonb)) r
-        WHERE r.key <> p_activity_id AND (p_needed IS NULL OR r.key = ANY (p_needed))
-    LOOP
-        v_fields := v_fields || (v_read.activity_id || '/'
-                                 || hotmesh.engine_dad_at(p_dad, v_read.depth));
-    END LOOP;
+    RETURN hotmesh.engine_context_of(
+        p_job,
+        (SELECT g.definition FROM hotmesh.graph_activities g
+         WHERE g.app_id = p_job.app_id AND g.version = p_job.version
+           AND g.activity_id = p_activity_id),
+        p_dad, p_needed);
+END
+$$;
+
+-- engine_context for a caller that holds the activity's compiled definition already.
+CREATE OR REPLACE FUNCTION hotmesh.engine_context_of(
+    p_job hotmesh.jobs,
+    p_definition jsonb,
+    p_dad text,
+    p_needed text[] DEFAULT NULL
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+AS $$
+DECLARE
+    v_activity_id text := p_definition ->> 'id';
+    v_nodes       jsonb;
+BEGIN
+    -- one statement: the attribute names of the nodes read, and their values
     SELECT jsonb_object_agg(split_part(a.field, '/', 1), a.value) INTO v_nodes
     FROM hotmesh.jobs_attributes a
-    WHERE a.job_id = p_job.id AND a.field = ANY (v_fields);
+    WHERE a.job_id = p_job.id
+      AND a.field = ANY (ARRAY[v_activity_id || '/' || p_dad] || ARRAY(
+              SELECT r.key || '/' || hotmesh.engine_dad_at(p_dad, r.value::integer)
+              FROM jsonb_each_text(coalesce(p_definition -> 'reads', '{}'::jsonb)) r
+              WHERE r.key <> v_activity_id AND (p_needed IS NULL OR r.key = ANY (p_needed))));
     RETURN jsonb_build_object(
                '$job', jsonb_build_object(
-                   'data', CASE WHEN coalesce((v_definition ->> 'reads_job')::boolean, true)
+                   'data', CASE WHEN coalesce((p_definition ->> 'reads_job')::boolean, true)
                                 THEN hotmesh.engine_job_data(p_job.id) ELSE '{}'::jsonb END,
                    'metadata', hotmesh.engine_job_metadata(p_job)))
            || coalesce(v_nodes, '{}'::jsonb);
