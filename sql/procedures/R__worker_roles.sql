@@ -25,7 +25,8 @@ DECLARE
 BEGIN
     IF p_app_id IS NULL OR p_app_id !~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' THEN
         RAISE EXCEPTION 'worker role: app id must be 1-63 characters of A-Z a-z 0-9 _ . - '
-                        'starting with a letter or digit, got %', coalesce(quote_literal(left(p_app_id, 80)), 'NULL')
+                        'starting with a letter or digit, got %',
+                        coalesce(quote_literal(left(p_app_id, 80)), 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF p_streams IS NULL OR cardinality(p_streams) NOT BETWEEN 1 AND 100 THEN
