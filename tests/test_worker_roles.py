@@ -403,6 +403,40 @@ async def test_provisioning_again_is_idempotent(dsn, db, apps, checks_passwords)
     assert listed["revoked_at"] is None and listed["can_login"] is True
 
 
+async def test_an_administrator_with_createrole_manages_worker_roles(
+        server_dsn, dsn, db, apps, checks_passwords):
+    """Not a superuser: CREATEROLE, ADMIN OPTION on the group, and the grants docs/security.md
+    names."""
+    app = apps()
+    admin = {"role_name": f"hmsh_admin_{app}", "password": secrets.token_hex(16)}
+    name = sql.Identifier(admin["role_name"])
+    db.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE PASSWORD {}").format(
+        name, sql.Literal(admin["password"])))
+    try:
+        for grant in ("GRANT USAGE ON SCHEMA hotmesh TO {}",
+                      "GRANT EXECUTE ON ALL ROUTINES IN SCHEMA hotmesh TO {}",
+                      "GRANT SELECT, INSERT, UPDATE ON hotmesh.worker_credentials TO {}",
+                      "GRANT hotmesh_worker TO {} WITH ADMIN OPTION"):
+            db.execute(sql.SQL(grant).format(name))
+        admin_dsn = as_role(dsn, admin)
+        role = await HotMesh.provision_worker_role(admin_dsn, ["t"], app_id=app)
+        with login(dsn, role) as conn:
+            conn.execute("SELECT * FROM hotmesh.worker_dequeue(%s, 't', 'me')", (app,))
+        rotated = await HotMesh.rotate_worker_password(admin_dsn, role["role_name"])
+        assert refused(dsn, role)
+        login(dsn, rotated).close()
+        await HotMesh.revoke_worker_role(admin_dsn, role["role_name"])
+        assert refused(dsn, rotated)
+        [listed] = await HotMesh.list_worker_roles(admin_dsn, app)
+        assert listed["revoked_at"] is not None
+        with pytest.raises(WorkerRoleError):  # the admin's own role is no worker role
+            await HotMesh.revoke_worker_role(admin_dsn, "hmsh_wrk_" + app)
+    finally:
+        db.execute(sql.SQL("DROP OWNED BY {}").format(name))
+        with psycopg.connect(server_dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP ROLE {}").format(name))
+
+
 # -- injection ---------------------------------------------------------------------------------
 
 def snapshot(server_dsn: str, dsn: str) -> tuple:

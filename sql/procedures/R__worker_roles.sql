@@ -190,9 +190,16 @@ BEGIN
     IF NOT pg_has_role(v_role, 'hotmesh_worker', 'MEMBER') THEN
         EXECUTE format('GRANT hotmesh_worker TO %I', v_role);
     END IF;
-    -- for a DBA's eyes (and HotMesh's habit); never trusted by the secured functions
-    EXECUTE format('ALTER ROLE %I SET app.allowed_streams = %L', v_role,
-                   array_to_string(v_streams, ','));
+    -- for a DBA's eyes (and HotMesh's habit); never trusted by the secured functions, so an
+    -- administrator who may not set it (PostgreSQL 15+: a custom setting needs a superuser or
+    -- GRANT SET ON PARAMETER) provisions without it
+    BEGIN
+        EXECUTE format('ALTER ROLE %I SET app.allowed_streams = %L', v_role,
+                       array_to_string(v_streams, ','));
+    EXCEPTION WHEN insufficient_privilege THEN
+        RAISE NOTICE 'app.allowed_streams not set on role % (informational only): %',
+                     v_role, SQLERRM;
+    END;
 
     INSERT INTO hotmesh.worker_credentials AS c (role_name, app_id, stream_names, created_at)
     VALUES (v_role, p_app_id, v_streams, hotmesh.now())

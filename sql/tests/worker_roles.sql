@@ -1,7 +1,7 @@
 -- Worker roles: the V0005 lock-down, and provision / list / revoke / rotate
 -- (R__worker_roles.sql). Roles are cluster-wide: every one made here is rolled back.
 BEGIN;
-SELECT plan(86);
+SELECT plan(88);
 
 -- The lock-down (V0005) -----------------------------------------------------------------------
 
@@ -186,6 +186,23 @@ SELECT throws_ok($$SELECT * FROM hotmesh.provision_worker_role('shop', ARRAY['re
 SELECT ok(NOT EXISTS (SELECT 1 FROM hotmesh.worker_credentials
                       WHERE role_name IN ('hmsh_wrk_shop_admin', 'hmsh_wrk_shop_reader')),
           'and stores no credential for them');
+
+-- an administrator that is no superuser: CREATEROLE and the grants docs/security.md names
+CREATE ROLE hmsh_test_dba CREATEROLE;
+GRANT USAGE ON SCHEMA hotmesh TO hmsh_test_dba;
+GRANT EXECUTE ON ALL ROUTINES IN SCHEMA hotmesh TO hmsh_test_dba;
+GRANT SELECT, INSERT, UPDATE ON hotmesh.worker_credentials TO hmsh_test_dba;
+GRANT hotmesh_worker TO hmsh_test_dba WITH ADMIN OPTION;
+SET LOCAL ROLE hmsh_test_dba;
+SELECT * FROM hotmesh.provision_worker_role('shop', ARRAY['dba'], 'x');
+RESET ROLE;
+SELECT ok((SELECT rolcanlogin FROM pg_roles WHERE rolname = 'hmsh_wrk_shop_dba')
+          AND pg_has_role('hmsh_wrk_shop_dba', 'hotmesh_worker', 'MEMBER'),
+          'an administrator with CREATEROLE provisions a worker role');
+SELECT is((SELECT count(*) FROM pg_db_role_setting
+           WHERE setrole = 'hmsh_wrk_shop_dba'::regrole), 0::bigint,
+          'without app.allowed_streams when it may not set it (informational only)');
+DELETE FROM hotmesh.worker_credentials WHERE role_name = 'hmsh_wrk_shop_dba';
 
 -- List ----------------------------------------------------------------------------------------
 
