@@ -22,7 +22,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from . import codec, codes
+from . import codec, codes, roles
 from .compiler import compile_source
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError, HotMeshError
@@ -119,7 +119,7 @@ class HotMesh:
 
         engine: {'connection', 'readonly' (no engine loop), 'poll_interval' (s)}.
         workers: [{'topic', 'callback', 'connection'?, 'retry'?, 'concurrency'?,
-        'reclaim_delay'?, 'readonly'?}] (see pyhotmesh.worker.Worker).
+        'reclaim_delay'?, 'readonly'?, 'worker_credentials'?}] (see pyhotmesh.worker.Worker).
         """
         if not isinstance(app_id, str) or not app_id:
             raise ConfigurationError("app_id must be a non-empty string")
@@ -148,6 +148,7 @@ class HotMesh:
         unknown = set(options) - {
             "topic", "callback", "connection", "retry", "concurrency", "reclaim_delay",
             "readonly", "poll_interval", "batch_size", "guid", "retryPolicy",
+            "worker_credentials",
         }
         if unknown:
             raise ConfigurationError(f"unknown worker option(s): {', '.join(sorted(unknown))}")
@@ -189,6 +190,12 @@ class HotMesh:
     stop = _Hybrid(_stop_instance, _stop_all)
 
     register_codec = staticmethod(codec.register_codec)  # process-global; docs/codec.md
+
+    # Least-privilege worker roles, for administrators (pyhotmesh/roles.py)
+    provision_worker_role = staticmethod(roles.provision_worker_role)
+    list_worker_roles = staticmethod(roles.list_worker_roles)
+    revoke_worker_role = staticmethod(roles.revoke_worker_role)
+    rotate_worker_password = staticmethod(roles.rotate_worker_password)
 
     @staticmethod
     def guid() -> str:

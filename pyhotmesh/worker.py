@@ -29,6 +29,7 @@ from psycopg_pool import AsyncConnectionPool
 from . import codec
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError
+from .secured_stream import SecuredStreams, check_login, secured_conninfo
 from .stream import StreamMessage, Streams, error_payload
 
 log = logging.getLogger("pyhotmesh.worker")
@@ -48,6 +49,8 @@ class Worker:
     * ``retry``: the policy for messages that carry none
       (``{'maximumAttempts', 'backoffCoefficient', 'maximumInterval', 'initialInterval'}``).
     * ``readonly``: never dequeue (a worker that only publishes).
+    * ``worker_credentials``: ``{'user', 'password'}`` of a worker role (provision_worker_role):
+      the worker logs in as that role and uses only the secured functions (secured_stream.py).
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class Worker:
         poll_interval: float = 1.0,
         batch_size: int = 10,
         guid: str | None = None,
+        worker_credentials: Mapping[str, str] | None = None,
     ) -> None:
         if not isinstance(app_id, str) or not app_id:
             raise ConfigurationError("worker app_id must be a non-empty string")
@@ -84,6 +88,9 @@ class Worker:
             inspect.iscoroutinefunction(getattr(callback, "__call__", None))
         )
         self.conninfo = resolve_conninfo(connection)
+        self.secured = worker_credentials is not None
+        if self.secured:
+            self.conninfo = secured_conninfo(self.conninfo, worker_credentials)
         self.concurrency = concurrency
         self.lease_ms = reclaim_delay
         self.retry = dict(retry) if retry else None
@@ -116,6 +123,8 @@ class Worker:
         return self._streams
 
     async def start(self) -> "Worker":
+        if self.secured:
+            await check_login(self.conninfo)
         self._pool = AsyncConnectionPool(
             self.conninfo,
             min_size=1,
@@ -125,9 +134,13 @@ class Worker:
             name=f"hotmesh-{self.guid}",
         )
         await self._pool.open(wait=True, timeout=30)
-        self._streams = Streams(self._pool, self.app_id)
+        self._streams = (SecuredStreams if self.secured else Streams)(self._pool, self.app_id)
         if not self.readonly:
-            channel = self._channel = await self._streams.channel(self.topic)
+            try:
+                channel = self._channel = await self._streams.channel(self.topic)
+            except BaseException:  # e.g. a worker role not allowed this topic: no pool left open
+                await self._pool.close()
+                raise
             self._tasks = [
                 asyncio.create_task(self._consume(), name=f"{self.guid}-consume"),
                 asyncio.create_task(self._listen(channel), name=f"{self.guid}-listen"),
