@@ -4,7 +4,10 @@ from .compiler import CompileError
 from .dba import DBA
 from .engine import Deployment, DeploymentError, HotMesh
 from .errors import ConfigurationError, HotMeshError, MigrationError
+from .telemetry import configure_logging
 from .worker import Worker
+
+configure_logging()  # HMSH_LOGLEVEL: the level of the pyhotmesh logger (only that logger)
 
 __all__ = [
     "CompileError", "ConfigurationError", "DBA", "Deployment", "DeploymentError", "HotMesh",

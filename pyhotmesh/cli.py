@@ -150,8 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .telemetry import log_level
+
     logging.basicConfig(
-        level=os.environ.get("HMSH_LOGLEVEL", "warning").upper(),
+        level=log_level(os.environ.get("HMSH_LOGLEVEL"), logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     args = build_parser().parse_args(argv)
