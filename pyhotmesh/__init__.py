@@ -1,5 +1,6 @@
 """pyhotmesh: durable workflows that live inside PostgreSQL."""
 
+from .codec import CodecError, DecodeOnly, KeyedCodec
 from .compiler import CompileError
 from .dba import DBA
 from .engine import Deployment, DeploymentError, HotMesh
@@ -12,4 +13,5 @@ configure_logging()  # HMSH_LOGLEVEL: the level of the pyhotmesh logger (only th
 __all__ = [
     "CompileError", "ConfigurationError", "DBA", "Deployment", "DeploymentError", "HotMesh",
     "HotMeshError", "MigrationError", "Worker",
+    "CodecError", "DecodeOnly", "KeyedCodec",
 ]

@@ -27,7 +27,7 @@ def _migrate(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from .compiler import compile_source
 
-    _, compiled = compile_source(args.file)
+    _, compiled = compile_source(args.file, codec=args.codec)
     app = compiled["app"]
     for graph in compiled["graphs"]:
         print(f"graph {graph['subscribes']}: {len(graph['activities'])} activities, "
@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     plan = commands.add_parser("plan", help="compile and validate a YAML manifest")
     plan.add_argument("file", help="the manifest (YAML)")
+    plan.add_argument("--codec", action="store_true",
+                      help="check it as deploy does while a payload codec is registered")
     plan.set_defaults(run=_plan)
 
     deploy = commands.add_parser("deploy", help="compile a YAML manifest and deploy its version")

@@ -22,7 +22,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from . import codes, telemetry
+from . import codec, codes, telemetry
 from .compiler import compile_source
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError, HotMeshError
@@ -188,6 +188,8 @@ class HotMesh:
 
     stop = _Hybrid(_stop_instance, _stop_all)
 
+    register_codec = staticmethod(codec.register_codec)  # process-global; docs/codec.md
+
     @staticmethod
     def guid() -> str:
         """A unique id (for job ids and the like)."""
@@ -197,7 +199,7 @@ class HotMesh:
 
     async def plan(self, source: str | Path) -> dict[str, Any]:
         """Compile and validate a manifest (path or YAML text) without storing anything."""
-        _, compiled = compile_source(source)
+        _, compiled = compile_source(source, codec=codec.encoding())
         self._check_app(compiled)
         return compiled
 
@@ -206,7 +208,7 @@ class HotMesh:
 
         Deploying the same version again with the same content changes nothing; with other
         content it is refused."""
-        manifest, compiled = compile_source(source)
+        manifest, compiled = compile_source(source, codec=codec.encoding())
         self._check_app(compiled)
         app = compiled["app"]
         try:
@@ -243,7 +245,7 @@ class HotMesh:
             try:
                 return span.started(await self._fetch_value(
                     "SELECT hotmesh.pub(%s, %s, %s, %s, %s)",
-                    (self.app_id, topic, Jsonb(dict(data or {})),
+                    (self.app_id, topic, Jsonb(codec.encode_payload(dict(data or {}))),
                      Jsonb(dict(context)) if context is not None else None, pending)))
             except psycopg.errors.UniqueViolation as exc:
                 raise DuplicateJobError(str(exc.diag.message_primary)) from None
@@ -299,7 +301,7 @@ class HotMesh:
         Returns 'delivered' or 'pending'."""
         return await self._fetch_value(
             "SELECT hotmesh.signal(%s, %s, %s, %s, %s)",
-            (self.app_id, topic, Jsonb(dict(data or {})), status, code))
+            (self.app_id, topic, Jsonb(codec.encode_payload(dict(data or {}))), status, code))
 
     async def signal_all(self, topic: str, data: Mapping[str, Any] | None = None,
                          status: str = "success", code: int = codes.SUCCESS,
@@ -308,7 +310,8 @@ class HotMesh:
         async with self.pool.connection() as conn:
             rows = await (await conn.execute(
                 "SELECT hotmesh.signal_all(%s, %s, %s, %s, %s, %s)",
-                (self.app_id, topic, Jsonb(dict(data or {})), status, code, keys))).fetchall()
+                (self.app_id, topic, Jsonb(codec.encode_payload(dict(data or {}))), status, code,
+                 keys))).fetchall()
         return [row[0] for row in rows]
 
     async def interrupt(self, topic: str | None, job_id: str, *, reason: str | None = None,
@@ -328,7 +331,8 @@ class HotMesh:
 
     async def get_state(self, topic: str | None, job_id: str) -> dict[str, Any]:
         """The job's output: {metadata, data}."""
-        return await self._job_call("SELECT hotmesh.get_state(%s, %s)", (self.app_id, job_id))
+        return codec.decode_payload(await self._job_call(
+            "SELECT hotmesh.get_state(%s, %s)", (self.app_id, job_id)), f"job {job_id}")
 
     async def get_status(self, job_id: str) -> int:
         """The semaphore: > 0 running, 0 complete, -1 pending, < -100,000,000 interrupted."""
@@ -337,7 +341,8 @@ class HotMesh:
     async def get_query_state(self, job_id: str, fields: list[str]) -> dict[str, Any]:
         """Selected attributes of the job (field -> value)."""
         raw = await self.get_raw(job_id)
-        return {field: raw.get(field) for field in fields}
+        return {field: codec.decode_payload(raw.get(field), f"job {job_id} {field}")
+                for field in fields}
 
     async def get_raw(self, job_id: str) -> dict[str, Any]:
         """Every stored attribute of the job."""
@@ -345,7 +350,8 @@ class HotMesh:
 
     async def export(self, job_id: str) -> dict[str, Any]:
         """data, state, status and the timeline of the job's activities."""
-        return await self._job_call("SELECT hotmesh.export(%s, %s)", (self.app_id, job_id))
+        return codec.decode_payload(await self._job_call(
+            "SELECT hotmesh.export(%s, %s)", (self.app_id, job_id)), f"job {job_id}")
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -188,6 +188,12 @@ class Streams:
         )
         return bool(rows[0][0])
 
+    async def reclaim(self, stream: str, limit: int = 100) -> int:
+        """Make messages whose lease expired ready again (or dead-letter them); how many."""
+        rows = await self._fetch("SELECT hotmesh.stream_reclaim(%s, %s, %s)",
+                                 (self.app_id, stream, limit))
+        return int(rows[0][0])
+
     async def depth(self, stream: str) -> int:
         rows = await self._fetch("SELECT hotmesh.stream_depth(%s, %s)", (self.app_id, stream))
         return int(rows[0][0])

@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
-from . import telemetry
+from . import codec, telemetry
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError
 from .stream import StreamMessage, Streams, error_payload
@@ -213,14 +213,16 @@ class Worker:
         try:
             try:
                 with telemetry.execute_span(self.app_id, message) as span:
+                    data = codec.decode_payload(
+                        message.data, f"worker message {message.id} ({self.topic})")
                     if self._callback_is_async:
-                        result = await self.callback(message.data)
+                        result = await self.callback(data)
                     else:  # a plain function must not block the event loop
-                        result = await asyncio.to_thread(self.callback, message.data)
+                        result = await asyncio.to_thread(self.callback, data)
                     if inspect.isawaitable(result):
                         result = await result
-                    response = span.returned(
-                        _engine_response(result) if message.for_engine else None)
+                    response = span.returned(codec.encode_response(_engine_response(result))
+                                             if message.for_engine else None)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the callback's failure goes through the retry policy
@@ -324,10 +326,15 @@ class Worker:
             delay = min(delay * 2, 5.0)
 
     async def _heartbeat(self) -> None:
-        """Extend the leases of running callbacks every third of the lease."""
+        """Extend the leases of running callbacks every third of the lease, and once a lease
+        sweep the stream for expired leases (dequeue reclaims only when it runs short)."""
         interval = self.lease_ms / 3000
+        beats = 0
         while not self._stopping:
             await asyncio.sleep(interval)
+            beats += 1
+            if beats % 3 == 0:
+                await self._safely(self.streams.reclaim(self.topic))
             held = [message for message, _ in self._running.values()
                     if message.id not in self._settling]
             if not held:

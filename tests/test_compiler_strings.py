@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from pyhotmesh.compiler import compile_source
 from pyhotmesh.compiler.diagnostics import Diagnostic
-from pyhotmesh.compiler.expressions import Scope, compile_value
+from pyhotmesh.compiler.expressions import Scope, compile_mapping, compile_value
 
 NASTY = ["'", '"', "\\", "$$", ";", "--", "/*", "*/", "\n", "$1", "')", "E'", "\u2028", "ü", "𝄞"]
 
@@ -71,6 +71,19 @@ def test_a_map_key_round_trips_and_keeps_the_shape(module_db, key, value):
     sql = compile_one({key: value})
     assert shape(sql) == shape(compile_one({"k": "v"})), sql
     assert evaluate(module_db, sql) == {key: value}
+
+
+@PROPERTY
+@given(key=user_text.filter(lambda s: s and not set(s) & set(".{}")), value=user_text)
+def test_a_path_segment_and_map_key_round_trip_through_the_fast_form(module_db, key, value):
+    errors: list[Diagnostic] = []
+    _, fast, _ = compile_mapping({key: f"{{a1.output.data.{key}}}"}, SCOPE, "test", None,
+                                 errors)
+    assert not errors and fast is not None
+    context = {"a1": {"output": {"data": {key: value}}}}
+    result = module_db.execute("SELECT hotmesh.eval_fast(%s, %s)",
+                               (Jsonb(fast), Jsonb(context))).fetchone()[0]
+    assert result == {key: value}
 
 
 @PROPERTY

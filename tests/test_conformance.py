@@ -13,7 +13,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from pyhotmesh.compiler.diagnostics import Diagnostic
-from pyhotmesh.compiler.expressions import Scope, compile_condition, compile_value
+from pyhotmesh.compiler.expressions import Scope, compile_condition, compile_mapping
 
 UNDEFINED = object()
 NOW = "2030-01-02T03:04:05.678Z"
@@ -314,11 +314,17 @@ def evaluate(module_db):
 
     def run(expression: Any) -> Any:
         errors: list[Diagnostic] = []
-        sql, _ = compile_value(expression, scope, "test", None, errors)
+        sql, fast, _ = compile_mapping(expression, scope, "test", None, errors)
         assert not errors, [str(e) for e in errors]
         row = module_db.execute(
             "SELECT hotmesh.eval_expression(%s, %s) IS NULL, hotmesh.eval_expression(%s, %s)",
             (sql, Jsonb(CONTEXT), sql, Jsonb(CONTEXT))).fetchone()
+        if fast is not None:  # the fast form must agree with the SQL, undefined included
+            agrees = module_db.execute(
+                "SELECT hotmesh.eval_fast(%s, %s) IS NOT DISTINCT FROM"
+                " hotmesh.eval_expression(%s, %s)",
+                (Jsonb(fast), Jsonb(CONTEXT), sql, Jsonb(CONTEXT))).fetchone()[0]
+            assert agrees, (fast, sql)
         return UNDEFINED if row[0] else row[1]
 
     return run

@@ -13,12 +13,14 @@ from .graph import compile_manifest, plain
 from .loader import load_manifest
 
 
-def compile_source(source: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def compile_source(source: str | Path, *, codec: bool = False
+                   ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Load (resolving $ref), validate and compile a manifest: (manifest, compiled).
 
-    Raises CompileError listing every problem found."""
+    codec: compile for a registered payload codec (no expression may read inside an object
+    value of payload data; docs/codec.md). Raises CompileError listing every problem found."""
     document, file = load_manifest(source)
-    return plain(document), compile_manifest(document, file)
+    return plain(document), compile_manifest(document, file, codec)
 
 
 __all__ = ["CompileError", "Diagnostic", "Mark", "compile_source", "compile_manifest",

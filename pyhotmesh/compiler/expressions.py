@@ -63,13 +63,15 @@ class Scope:
 
     `activity`: the activity the expression belongs to ($self); `visible`: the activities that
     have run when it is evaluated (its ancestors and itself); `signal`: a hook rule's `actual`,
-    evaluated against a signal payload.
+    evaluated against a signal payload; `codec`: compiled for a payload codec, so nothing may
+    read inside an object value of payload data (docs/codec.md).
     """
 
     activity: str | None
     visible: set[str]
     known: set[str]
     signal: bool = False
+    codec: bool = False  # a payload codec stores object values of data encoded
 
 
 @dataclass
@@ -160,6 +162,12 @@ class ExpressionCompiler:
         segments = path.split(".")
         if any(segment == "" for segment in segments):
             self._error(f"'{text}' is not a valid reference (empty path segment)", text)
+            return undefined()
+        if self.scope.codec and (encoded := encoded_field(segments)) and encoded != path:
+            self._error(f"'{text}' reads inside {encoded}, which the payload codec stores "
+                        "encoded: SQL cannot read into an encoded value (map the whole value "
+                        f"'{{{encoded}}}', or return the field you need at the top level of "
+                        "the data)", text)
             return undefined()
         root, rest = segments[0], segments[1:]
         if root in REDUCE_VARIABLES:
@@ -383,11 +391,69 @@ def _reduce_query(alias: str, collection: exp.Expression, initial: exp.Expressio
     return exp.Subquery(this=query)
 
 
+def encoded_field(segments: list[str]) -> str | None:
+    """The top-level data field a reference path reads (`a1.output.data.items` for
+    `a1.output.data.items.0`), or None for paths outside payload data (metadata, the whole
+    data object, reduce variables): under a codec, an object value there is stored encoded."""
+    root = segments[0]
+    if root in REDUCE_VARIABLES or root in ("$app", "$graph"):
+        return None
+    data_at = 1 if root in ("$job", "$hook") else 2
+    if len(segments) <= data_at + 1 or segments[data_at] != "data":
+        return None
+    if data_at == 2 and segments[1] not in ("output", "input", "hook"):
+        return None
+    return ".".join(segments[:data_at + 2])
+
+
 def compile_value(value: Any, scope: Scope, field: str, mark: Mark | None,
                   diagnostics: list[Diagnostic]) -> tuple[str, dict[str, set[str]]]:
     """One mapping value to SQL text, with what it reads from the context."""
+    sql, _, consumes = compile_mapping(value, scope, field, mark, diagnostics)
+    return sql, consumes
+
+
+def compile_mapping(value: Any, scope: Scope, field: str, mark: Mark | None,
+                    diagnostics: list[Diagnostic]
+                    ) -> tuple[str, dict | None, dict[str, set[str]]]:
+    """One mapping value to SQL text, its fast form (or None) and what it reads."""
     compiler = ExpressionCompiler(scope, field, mark, diagnostics)
-    return render(compiler.value(value)), compiler.consumes
+    tree = compiler.value(value)
+    return render(tree), fast_form(tree), compiler.consumes
+
+
+def fast_form(tree: exp.Expression) -> dict | None:
+    """The same expression as data the engine evaluates without dynamic SQL, when it is only
+    context paths, constants, objects and arrays (most mappings are): EXECUTE parses and plans
+    its text on every call, which is most of the cost of a step.
+
+    {"p": "<text[] literal>"} a context path; {"v": json} a constant; {"o": [[key, form]…]} an
+    object (undefined values left out); {"a": [form…]} an array (undefined becomes null).
+    """
+    if isinstance(tree, exp.JSONBExtract) and tree.this == CONTEXT:
+        segments = tree.expression.expressions if isinstance(tree.expression, exp.Array) else []
+        if segments and all(isinstance(s, exp.Literal) and s.is_string for s in segments):
+            return {"p": text_array_literal([s.this for s in segments])}
+        return None
+    if (isinstance(tree, exp.Cast) and isinstance(tree.this, exp.Literal)
+            and tree.this.is_string and tree.to.this == exp.DataType.Type.JSONB):
+        return {"v": json.loads(tree.this.this)}
+    if isinstance(tree, exp.Dot) and isinstance(tree.expression, exp.Anonymous):
+        name, args = tree.expression.name, tree.expression.expressions
+        if name == "map_object" and len(args) == 2:
+            keys = [key.this for key in args[0].this.expressions]
+            forms = [fast_form(item) for item in args[1].this.expressions]
+            return None if None in forms else {"o": [list(pair) for pair in zip(keys, forms)]}
+        if name == "map_array" and len(args) == 1:
+            forms = [fast_form(item) for item in args[0].this.expressions]
+            return None if None in forms else {"a": forms}
+    return None
+
+
+def text_array_literal(items: list[str]) -> str:
+    """A Postgres text[] literal (data for array_in, never SQL): every element quoted."""
+    quoted = ('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items)
+    return "{" + ",".join(quoted) + "}"
 
 
 def compile_condition(match: list[Any], gate: str, scope: Scope, field: str,

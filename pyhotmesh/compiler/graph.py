@@ -15,7 +15,8 @@ import jsonschema
 
 from . import dsl
 from .diagnostics import CompileError, Diagnostic, Mark
-from .expressions import Scope, compile_condition, compile_value
+from .expressions import (Scope, compile_condition, compile_mapping, compile_value,
+                          encoded_field)
 from .loader import key_mark, mark_of
 
 # The fields of each section an activity may have, and whether its maps are expressions.
@@ -39,9 +40,10 @@ class _Graph:
 
 
 class ManifestCompiler:
-    def __init__(self, document: Any, file: str) -> None:
+    def __init__(self, document: Any, file: str, codec: bool = False) -> None:
         self.document = document
         self.file = file
+        self.codec = codec  # compile for a payload codec (see expressions.Scope)
         self.errors: list[Diagnostic] = []
         self.root_mark = mark_of(document, Mark(file, 1, 1))
 
@@ -251,7 +253,7 @@ class ManifestCompiler:
         if name not in graph.source:
             return None
         scope = Scope(graph.trigger, {graph.trigger} if graph.trigger else set(),
-                      set(graph.activities))
+                      set(graph.activities), codec=self.codec)
         sql, _ = compile_value(graph.source[name], scope, name,
                                key_mark(graph.source, name), self.errors)
         return _expression(graph.source[name], sql)
@@ -357,14 +359,14 @@ class ManifestCompiler:
                 self.error(f"unknown field '{key}' for a {kind} activity",
                            key_mark(source, key), activity=aid, field=key)
         visible = {aid, *graph.ancestors.get(aid, [])}
-        scope = Scope(aid, visible, known)
+        scope = Scope(aid, visible, known, codec=self.codec)
         consumes: dict[str, set[str]] = {}
 
         def expression(field: str, value: Any, mark: Mark | None) -> dict:
-            sql, reads = compile_value(value, scope, field, mark, self.errors)
+            sql, fast, reads = compile_mapping(value, scope, field, mark, self.errors)
             for target, paths in reads.items():
                 consumes.setdefault(target, set()).update(paths)
-            return _expression(value, sql)
+            return _expression(value, sql, fast)
 
         compiled: dict[str, Any] = {
             "id": aid,
@@ -499,6 +501,13 @@ class ManifestCompiler:
                     self.error(f"job map key '{key}': the suffix is [N], [-] or [_]",
                                key_mark(maps, key), activity=aid, field=f"job.maps.{key}")
                     continue
+            if self.codec and suffix in ("-", "_") and _spreads_encoded(value):
+                self.error(f"job map key '{key}' spreads {_spreads_encoded(value)}, which the "
+                           "payload codec stores encoded: SQL cannot read its keys (spread "
+                           "the whole data, or have the worker return the fields at the top "
+                           "level of its data)", key_mark(maps, key), activity=aid,
+                           field=f"job.maps.{key}")
+                continue
             entries.append({
                 "key": name,
                 "spread": suffix if suffix in ("-", "_") else None,
@@ -542,7 +551,8 @@ class ManifestCompiler:
         for source_id, edges in transitions.items():
             if source_id not in graph.activities or not isinstance(edges, list):
                 continue
-            scope = Scope(source_id, {source_id, *graph.ancestors.get(source_id, [])}, known)
+            scope = Scope(source_id, {source_id, *graph.ancestors.get(source_id, [])}, known,
+                          codec=self.codec)
             for position, edge in enumerate(edges):
                 if not isinstance(edge, dict) or edge.get("to") not in graph.activities:
                     continue
@@ -643,8 +653,9 @@ class ManifestCompiler:
                                mark_of(rule, mark), activity=target, field=field)
                     continue
                 first = match[0]
-                waiting = Scope(target, {target, *graph.ancestors.get(target, [])}, known)
-                signal = Scope(target, set(), known, signal=True)
+                waiting = Scope(target, {target, *graph.ancestors.get(target, [])}, known,
+                                codec=self.codec)
+                signal = Scope(target, set(), known, signal=True, codec=self.codec)
                 expected_sql, reads = compile_value(first.get("expected"), waiting,
                                                     f"{field}.expected",
                                                     key_mark(first, "expected"), self.errors)
@@ -657,12 +668,15 @@ class ManifestCompiler:
         return compiled
 
 
-def _expression(source: Any, sql: str | None) -> dict:
-    """A compiled expression; a constant keeps its value so the engine need not evaluate it."""
+def _expression(source: Any, sql: str | None, fast: dict | None = None) -> dict:
+    """A compiled expression; a constant keeps its value so the engine need not evaluate it,
+    and an expression with a fast form carries it (evaluated without dynamic SQL)."""
     constant = not _has_expression(source)
     result: dict[str, Any] = {"sql": sql}
     if constant:
         result["value"] = plain(source)
+    elif fast is not None:
+        result["fast"] = fast
     return result
 
 
@@ -675,6 +689,16 @@ def _has_expression(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_expression(v) for v in value)
     return False
+
+
+def _spreads_encoded(value: Any) -> str | None:
+    """The data field a job.maps spread reads whole (it is encoded under a codec)."""
+    reference = value[1:-1] if isinstance(value, str) and value.startswith("{") \
+        and value.endswith("}") and not value.startswith("{@") else None
+    if reference is None:
+        return None
+    encoded = encoded_field(reference.split("."))
+    return encoded if encoded == reference else None
 
 
 def _legacy_retry_ok(retry: Any) -> bool:
@@ -709,7 +733,10 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def compile_manifest(document: Any, file: str) -> dict:
-    """The compiled app (JSON-able); raises CompileError listing every problem."""
-    return ManifestCompiler(document, file).compile()
+def compile_manifest(document: Any, file: str, codec: bool = False) -> dict:
+    """The compiled app (JSON-able); raises CompileError listing every problem.
+
+    codec: a payload codec is registered, so expressions must not read inside object values
+    of payload data (they are stored encoded; docs/codec.md)."""
+    return ManifestCompiler(document, file, codec).compile()
 

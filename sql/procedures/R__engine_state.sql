@@ -102,7 +102,8 @@ BEGIN
 END
 $$;
 
--- Evaluate a compiled expression ({"sql": …, "value"?: …}); constants need no evaluation.
+-- Evaluate a compiled expression ({"sql": …, "value"?: …, "fast"?: …}); constants need no
+-- evaluation, and a fast form needs no dynamic SQL.
 CREATE OR REPLACE FUNCTION hotmesh.engine_eval(p_expression jsonb, p_context jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -112,6 +113,8 @@ BEGIN
         RETURN NULL;
     ELSIF p_expression ? 'value' THEN
         RETURN p_expression -> 'value';
+    ELSIF p_expression ? 'fast' THEN
+        RETURN hotmesh.eval_fast(p_expression -> 'fast', p_context);
     END IF;
     RETURN hotmesh.eval_expression(p_expression ->> 'sql', p_context);
 END

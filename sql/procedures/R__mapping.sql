@@ -59,6 +59,48 @@ AS $$
     END
 $$;
 
+-- Evaluate an expression's fast form (pyhotmesh/compiler/expressions.py fast_form): context
+-- paths, constants, objects and arrays, with the semantics of the SQL the compiler renders for
+-- them (map_object leaves undefined values out, map_array turns them into null) but without
+-- dynamic SQL, whose parse and plan on every call cost more than the rest of a step.
+CREATE OR REPLACE FUNCTION hotmesh.eval_fast(p_form jsonb, p_context jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+AS $$
+DECLARE
+    v_result jsonb;
+    v_item   jsonb;
+    v_value  jsonb;
+BEGIN
+    IF p_form ? 'p' THEN
+        RETURN p_context #> (p_form ->> 'p')::text[];
+    ELSIF p_form ? 'v' THEN
+        RETURN p_form -> 'v';
+    ELSIF p_form ? 'o' THEN
+        v_result := '{}'::jsonb;
+        FOR i IN 0 .. jsonb_array_length(p_form -> 'o') - 1 LOOP
+            v_item := p_form -> 'o' -> i;
+            v_value := hotmesh.eval_fast(v_item -> 1, p_context);
+            IF v_value IS NOT NULL THEN
+                v_result := v_result || jsonb_build_object(v_item ->> 0, v_value);
+            END IF;
+        END LOOP;
+        RETURN v_result;
+    ELSIF p_form ? 'a' THEN
+        v_result := '[]'::jsonb;
+        FOR i IN 0 .. jsonb_array_length(p_form -> 'a') - 1 LOOP
+            v_result := v_result || jsonb_build_array(coalesce(
+                hotmesh.eval_fast(p_form -> 'a' -> i, p_context), 'null'::jsonb));
+        END LOOP;
+        RETURN v_result;
+    END IF;
+    RAISE EXCEPTION 'eval_fast: not an expression form: %', p_form
+        USING ERRCODE = 'invalid_parameter_value';
+END
+$$;
+
 -- Evaluate one compiled expression against a context. The SQL comes from the compiler (stored
 -- by deploy_version), never from a caller's input: only the app owner may call this.
 CREATE OR REPLACE FUNCTION hotmesh.eval_expression(p_sql text, p_context jsonb)

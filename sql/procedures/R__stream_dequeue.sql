@@ -1,10 +1,13 @@
 -- Claim up to p_batch ready messages of a worker stream for p_consumer, leased for p_lease_ms.
 --
--- Expired leases are reclaimed first (R__stream_reclaim.sql), in the same transaction, so a
--- crashed consumer's messages come back without a separate sweeper. The claim is a
--- MATERIALIZED CTE with FOR UPDATE SKIP LOCKED: competing consumers never wait on each other
--- and never claim more than p_batch rows. Order: priority (higher first), then id, both for
--- which messages are claimed and for the order the batch is returned in.
+-- When fewer messages are ready than asked for, expired leases are reclaimed
+-- (R__stream_reclaim.sql) and claimed in the same call, so a crashed consumer's messages come
+-- back without a separate sweeper. Only then: a reclaim costs as much as a claim, and on a
+-- stream that never runs dry the worker host sweeps on its heartbeat (stream_reclaim). The
+-- claim is a MATERIALIZED CTE with FOR UPDATE SKIP LOCKED: competing consumers never wait on
+-- each other and never claim more than p_batch rows. Order: priority (higher first), then id,
+-- both for which messages are claimed and for the order the batch is returned in (reclaimed
+-- messages, claimed second, follow the others).
 -- delivery is the lease's fencing token: ack, heartbeat, fail and release must present it.
 
 CREATE OR REPLACE FUNCTION hotmesh.stream_dequeue(
@@ -28,7 +31,9 @@ LANGUAGE plpgsql
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_now timestamptz := hotmesh.now();
+    v_now   timestamptz := hotmesh.now();
+    v_taken integer := 0;
+    v_got   integer;
 BEGIN
     IF p_batch IS NULL OR p_batch NOT BETWEEN 1 AND 1000 THEN
         RAISE EXCEPTION 'stream_dequeue: batch must be from 1 to 1000, got %', p_batch
@@ -44,37 +49,41 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    PERFORM hotmesh.stream_reclaim(p_app_id, p_stream, p_batch);
-
-    -- RETURNING comes back in the join's order (a hash join gives physical order), so the
-    -- batch is sorted again to hand it over in claim order.
-    RETURN QUERY
-    WITH ready AS MATERIALIZED (
-        SELECT s.id
-        FROM hotmesh.worker_streams s
-        WHERE s.app_id = p_app_id
-          AND s.stream_name = p_stream
-          AND s.reserved_at IS NULL
-          AND s.expired_at IS NULL
-          AND s.visible_at <= v_now
-        ORDER BY s.priority DESC, s.id
-        LIMIT p_batch
-        FOR UPDATE SKIP LOCKED
-    ),
-    claimed AS (
-        UPDATE hotmesh.worker_streams s
-        SET reserved_at      = v_now,
-            reserved_by      = p_consumer,
-            lease_expires_at = v_now + p_lease_ms * interval '1 millisecond',
-            deliveries       = s.deliveries + 1
-        FROM ready
-        WHERE s.id = ready.id
-        RETURNING s.id, s.message, s.deliveries, s.retry_attempt, s.priority, s.job_key,
-                  s.workflow_name, s.created_at
-    )
-    SELECT c.id, c.message, c.deliveries, c.retry_attempt, c.priority, c.job_key,
-           c.workflow_name, c.created_at
-    FROM claimed c
-    ORDER BY c.priority DESC, c.id;
+    FOR v_round IN 1 .. 2 LOOP
+        -- RETURNING comes back in the join's order (a hash join gives physical order), so the
+        -- batch is sorted again to hand it over in claim order.
+        RETURN QUERY
+        WITH ready AS MATERIALIZED (
+            SELECT s.id
+            FROM hotmesh.worker_streams s
+            WHERE s.app_id = p_app_id
+              AND s.stream_name = p_stream
+              AND s.reserved_at IS NULL
+              AND s.expired_at IS NULL
+              AND s.visible_at <= v_now
+            ORDER BY s.priority DESC, s.id
+            LIMIT p_batch - v_taken
+            FOR UPDATE SKIP LOCKED
+        ),
+        claimed AS (
+            UPDATE hotmesh.worker_streams s
+            SET reserved_at      = v_now,
+                reserved_by      = p_consumer,
+                lease_expires_at = v_now + p_lease_ms * interval '1 millisecond',
+                deliveries       = s.deliveries + 1
+            FROM ready
+            WHERE s.id = ready.id
+            RETURNING s.id, s.message, s.deliveries, s.retry_attempt, s.priority, s.job_key,
+                      s.workflow_name, s.created_at
+        )
+        SELECT c.id, c.message, c.deliveries, c.retry_attempt, c.priority, c.job_key,
+               c.workflow_name, c.created_at
+        FROM claimed c
+        ORDER BY c.priority DESC, c.id;
+        GET DIAGNOSTICS v_got = ROW_COUNT;
+        v_taken := v_taken + v_got;
+        EXIT WHEN v_taken >= p_batch OR v_round = 2
+               OR hotmesh.stream_reclaim(p_app_id, p_stream, p_batch - v_taken) = 0;
+    END LOOP;
 END
 $$;

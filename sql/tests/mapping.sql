@@ -1,7 +1,7 @@
 -- Building blocks of compiled expressions: map_object, map_array, js_reduce_keys, and the
--- evaluators eval_expression and eval_condition.
+-- evaluators eval_expression, eval_condition and eval_fast.
 BEGIN;
-SELECT plan(16);
+SELECT plan(24);
 
 SELECT is(hotmesh.map_object(ARRAY['a', 'b'], ARRAY['1', '"x"']::jsonb[]),
           '{"a": 1, "b": "x"}'::jsonb, 'map_object pairs keys with values');
@@ -39,6 +39,25 @@ SELECT is(hotmesh.eval_condition(
           false, 'a condition over a missing value is false, never NULL');
 SELECT throws_ok($$SELECT hotmesh.eval_expression('no_such_column', '{}')$$, '42703', NULL,
                  'a broken expression raises instead of returning a wrong value');
+
+-- eval_fast: the compiler's fast forms, with the semantics of the SQL they stand for
+SELECT is(hotmesh.eval_fast('{"p": "{a1,output,data,x}"}', '{"a1": {"output": {"data": {"x": 7}}}}'),
+          '7'::jsonb, 'a path reads the context');
+SELECT ok(hotmesh.eval_fast('{"p": "{a1,output,data,nope}"}', '{"a1": {}}') IS NULL,
+          'a missing path is undefined (NULL)');
+SELECT is(hotmesh.eval_fast('{"p": "{a1,\"we,ird\"}"}', '{"a1": {"we,ird": 1}}'),
+          '1'::jsonb, 'path segments are quoted array elements (a comma stays in its key)');
+SELECT is(hotmesh.eval_fast('{"v": {"k": [1, "two"]}}', '{}'), '{"k": [1, "two"]}'::jsonb,
+          'a constant is its value');
+SELECT is(hotmesh.eval_fast('{"o": [["a", {"p": "{x}"}], ["b", {"p": "{missing}"}], ["c", {"v": null}]]}',
+                            '{"x": 1}'),
+          '{"a": 1, "c": null}'::jsonb, 'an object leaves undefined values out (map_object)');
+SELECT is(hotmesh.eval_fast('{"a": [{"p": "{x}"}, {"p": "{missing}"}]}', '{"x": 1}'),
+          '[1, null]'::jsonb, 'an array turns undefined into null (map_array)');
+SELECT is(hotmesh.eval_fast('{"o": [["n", {"a": [{"o": [["m", {"p": "{x}"}]]}]}]]}', '{"x": 2}'),
+          '{"n": [{"m": 2}]}'::jsonb, 'forms nest');
+SELECT throws_ok($$SELECT hotmesh.eval_fast('{"q": 1}', '{}')$$, '22023', NULL,
+                 'an unknown form raises');
 
 SELECT * FROM finish();
 ROLLBACK;
