@@ -2,12 +2,16 @@
 
 from .codec import CodecError, DecodeOnly, KeyedCodec
 from .compiler import CompileError
+from .dba import DBA
 from .engine import Deployment, DeploymentError, HotMesh
 from .errors import ConfigurationError, HotMeshError, MigrationError
+from .telemetry import configure_logging
 from .worker import Worker
 
+configure_logging()  # HMSH_LOGLEVEL: the level of the pyhotmesh logger (only that logger)
+
 __all__ = [
-    "CompileError", "ConfigurationError", "Deployment", "DeploymentError", "HotMesh",
+    "CompileError", "ConfigurationError", "DBA", "Deployment", "DeploymentError", "HotMesh",
     "HotMeshError", "MigrationError", "Worker",
     "CodecError", "DecodeOnly", "KeyedCodec",
 ]

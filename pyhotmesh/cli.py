@@ -60,6 +60,24 @@ def _deploy(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _prune(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    from .dba import DBA
+
+    counts = asyncio.run(DBA.prune(
+        app_id=args.app, connection=args.dsn, expire=args.expire, jobs=args.jobs,
+        streams=args.streams, engine_streams=args.engine_streams,
+        worker_streams=args.worker_streams, engine_streams_expire=args.engine_streams_expire,
+        worker_streams_expire=args.worker_streams_expire, attributes=args.attributes,
+        entities=args.entity, prune_transient=args.prune_transient,
+        keep_hmark=args.keep_hmark, signals=args.signals,
+        batch_size=args.batch_size or None))
+    print(json.dumps(counts))
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from . import demo
 
@@ -95,6 +113,37 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--activate", action="store_true", help="also activate the version")
     deploy.set_defaults(run=_deploy)
 
+    prune = commands.add_parser(
+        "prune", help="retention: delete expired jobs, done stream rows and signals, "
+        "optionally strip completed jobs (prints the counts as JSON)")
+    prune.add_argument("--dsn", help="database (default: HOTMESH_DSN)")
+    prune.add_argument("--app", help="the app to prune (default: every app)")
+    prune.add_argument("--expire", default="7 days",
+                       help="retention window of jobs and signals (default: '7 days')")
+    on_off = argparse.BooleanOptionalAction
+    prune.add_argument("--jobs", action=on_off, default=True, help="delete expired jobs")
+    prune.add_argument("--streams", action=on_off, default=True,
+                       help="delete done stream rows")
+    prune.add_argument("--engine-streams", action=on_off, default=None,
+                       help="engine streams (default: as --streams)")
+    prune.add_argument("--worker-streams", action=on_off, default=None,
+                       help="worker streams (default: as --streams)")
+    prune.add_argument("--engine-streams-expire", help="engine streams window (default: --expire)")
+    prune.add_argument("--worker-streams-expire", help="worker streams window (default: --expire)")
+    prune.add_argument("--attributes", action="store_true",
+                       help="strip completed jobs to job data, search fields and markers")
+    prune.add_argument("--entity", action="append",
+                       help="only jobs of this entity (repeat for several)")
+    prune.add_argument("--prune-transient", action="store_true",
+                       help="delete expired jobs without an entity")
+    prune.add_argument("--keep-hmark", action="store_true",
+                       help="keep hook markers when stripping")
+    prune.add_argument("--signals", action=on_off, default=True,
+                       help="delete consumed and expired signals")
+    prune.add_argument("--batch-size", type=int, default=10_000,
+                       help="rows of each kind per transaction (0: one transaction)")
+    prune.set_defaults(run=_prune)
+
     demo = commands.add_parser("demo", help="run the demo (embedded Postgres without a DSN)")
     demo.add_argument("--dsn", help="database to use (default: HOTMESH_DSN, else embedded)")
     demo.add_argument("--datadir", default=".hotmesh", help="where the embedded Postgres lives")
@@ -103,8 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .telemetry import log_level
+
     logging.basicConfig(
-        level=os.environ.get("HMSH_LOGLEVEL", "warning").upper(),
+        level=log_level(os.environ.get("HMSH_LOGLEVEL"), logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     args = build_parser().parse_args(argv)

@@ -22,7 +22,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from . import codec, codes, roles
+from . import codec, codes, roles, telemetry
 from .compiler import compile_source
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError, HotMeshError
@@ -247,13 +247,15 @@ class HotMesh:
                   context: Mapping[str, Any] | None = None,
                   pending: int | None = None) -> str:
         """Start a job on the graph subscribed to ``topic``; returns its job id."""
-        try:
-            return await self._fetch_value(
-                "SELECT hotmesh.pub(%s, %s, %s, %s, %s)",
-                (self.app_id, topic, Jsonb(codec.encode_payload(dict(data or {}))),
-                 Jsonb(dict(context)) if context is not None else None, pending))
-        except psycopg.errors.UniqueViolation as exc:
-            raise DuplicateJobError(str(exc.diag.message_primary)) from None
+        with telemetry.job_span(self.app_id, topic, context) as span:
+            context = span.context  # with the trace ids when telemetry is on
+            try:
+                return span.started(await self._fetch_value(
+                    "SELECT hotmesh.pub(%s, %s, %s, %s, %s)",
+                    (self.app_id, topic, Jsonb(codec.encode_payload(dict(data or {}))),
+                     Jsonb(dict(context)) if context is not None else None, pending)))
+            except psycopg.errors.UniqueViolation as exc:
+                raise DuplicateJobError(str(exc.diag.message_primary)) from None
 
     async def pubsub(self, topic: str, data: Mapping[str, Any] | None = None,
                      context: Mapping[str, Any] | None = None,

@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
-from . import codec
+from . import codec, telemetry
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError
 from .secured_stream import SecuredStreams, check_login, secured_conninfo
@@ -225,16 +225,17 @@ class Worker:
     async def _process(self, message: StreamMessage) -> None:
         try:
             try:
-                data = codec.decode_payload(
-                    message.data, f"worker message {message.id} ({self.topic})")
-                if self._callback_is_async:
-                    result = await self.callback(data)
-                else:  # a plain function must not block the event loop
-                    result = await asyncio.to_thread(self.callback, data)
-                if inspect.isawaitable(result):
-                    result = await result
-                response = (codec.encode_response(_engine_response(result))
-                            if message.for_engine else None)
+                with telemetry.execute_span(self.app_id, message) as span:
+                    data = codec.decode_payload(
+                        message.data, f"worker message {message.id} ({self.topic})")
+                    if self._callback_is_async:
+                        result = await self.callback(data)
+                    else:  # a plain function must not block the event loop
+                        result = await asyncio.to_thread(self.callback, data)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    response = span.returned(codec.encode_response(_engine_response(result))
+                                             if message.for_engine else None)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the callback's failure goes through the retry policy
@@ -267,7 +268,8 @@ class Worker:
             self._ack_wake.clear()
             while self._to_respond:
                 answers, self._to_respond = self._to_respond, []
-                await self._respond(answers)
+                with telemetry.respond_spans(self.app_id, answers) as spans:
+                    spans.record(await self._respond(answers))
             while self._to_ack:
                 batch, self._to_ack = self._to_ack, []
                 acked = await self._safely(self.streams.ack(self.guid, batch))
@@ -282,14 +284,16 @@ class Worker:
             if self._stopping and not self._running and not self._to_respond:
                 return
 
-    async def _respond(self, answers: list[tuple[StreamMessage, dict[str, Any]]]) -> None:
+    async def _respond(self, answers: list[tuple[StreamMessage, dict[str, Any]]]
+                       ) -> list[str] | None:
+        """Answer the engine; returns respond's outcome per message (None: not delivered)."""
         if len(answers) == 1:
             # alone: respond and take the step it enqueues in the same call (lowest latency)
             message, response = answers[0]
             answered = await self._safely(self.streams.respond_next(
                 self.guid, message, response, 0 if self._stopping else 1, self.lease_ms))
             if answered is None:
-                return
+                return None
             outcome, following = answered
             outcomes = [outcome]
             for held in following:
@@ -301,6 +305,7 @@ class Worker:
             self.counts[key] += 1
             if outcome.startswith("error"):
                 log.error("worker %s: a response failed: %s", self.guid, outcome)
+        return outcomes
 
     async def _safely(self, call: Awaitable[Any]) -> Any:
         """Await a stream call whose failure must not kill the worker: the lease covers it."""

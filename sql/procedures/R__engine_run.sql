@@ -235,7 +235,8 @@ BEGIN
             jsonb_build_object(
                 'metadata', jsonb_build_object('jid', p_job.key, 'gid', p_job.gid,
                                                'aid', v_aid, 'dad', p_dad,
-                                               'topic', v_topic #>> '{}'),
+                                               'topic', v_topic #>> '{}')
+                            || hotmesh.engine_trace(p_job),
                 'data', v_input),
             hotmesh.now(), hotmesh.now());
     PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'worker', NULL);
@@ -266,7 +267,8 @@ BEGIN
     v_child := hotmesh.engine_start_job(
         p_job.app_id, v_topic, v_input,
         jsonb_build_object('pj', p_job.key, 'pg', p_job.gid, 'pa', v_aid, 'pd', p_dad,
-                           'px', NOT v_await, 'oj', coalesce(p_job.origin_key, p_job.key)),
+                           'px', NOT v_await, 'oj', coalesce(p_job.origin_key, p_job.key))
+            || hotmesh.engine_trace(p_job),
         NULL);
     PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'await', NULL);
     IF NOT v_await THEN

@@ -447,7 +447,8 @@ SELECT results_eq($$
       AND has_function_privilege('hotmesh_worker', p.oid, 'EXECUTE')
     ORDER BY 1$$,
     ARRAY['worker_ack', 'worker_channel', 'worker_dead_letter', 'worker_dequeue', 'worker_fail',
-          'worker_heartbeat', 'worker_listen_busy', 'worker_listen_idle', 'worker_release',
+          'worker_heartbeat', 'worker_listen_busy', 'worker_listen_idle', 'worker_reclaim',
+          'worker_release',
           'worker_respond', 'worker_respond_batch', 'worker_respond_next'],
     'hotmesh_worker may execute the secured functions and nothing else');
 SELECT is_empty($$
