@@ -29,6 +29,7 @@ from psycopg_pool import AsyncConnectionPool
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError
 from .stream import StreamMessage, Streams, error_payload
+from .throttle import Throttle
 
 log = logging.getLogger("pyhotmesh.worker")
 
@@ -91,6 +92,7 @@ class Worker:
         self.batch_size = max(1, min(batch_size, 1000))
         self.guid = guid or f"wrk-{uuid.uuid4().hex[:16]}"
         self.counts: Counter[str] = Counter()
+        self.throttle = Throttle()  # set by the quorum: ms before each dequeue, -1 paused
 
         self._pool: AsyncConnectionPool | None = None
         self._streams: Streams | None = None
@@ -141,6 +143,7 @@ class Worker:
         self._stopping = True
         self._wake.set()
         self._slot_free.set()
+        self.throttle.close()
         consume = [t for t in self._tasks if t.get_name().endswith("-consume")]
         if consume:
             await asyncio.gather(*consume, return_exceptions=True)
@@ -180,6 +183,11 @@ class Worker:
                     self._registered = False  # fully busy: nobody needs to wake us
                 await self._slot_free.wait()
                 continue
+            if self.throttle.ms:  # the quorum's throttle: a pause before each dequeue, or held
+                await self.throttle.wait()
+                free = self.concurrency - len(self._running)  # may have changed meanwhile
+                if self._stopping or free <= 0:
+                    continue
             wanted = min(free, self.batch_size)
             self._wake.clear()
             try:
@@ -270,7 +278,8 @@ class Worker:
             # alone: respond and take the step it enqueues in the same call (lowest latency)
             message, response = answers[0]
             answered = await self._safely(self.streams.respond_next(
-                self.guid, message, response, 0 if self._stopping else 1, self.lease_ms))
+                self.guid, message, response, 0 if self._stopping or self.throttle.ms else 1,
+                self.lease_ms))
             if answered is None:
                 return
             outcome, following = answered
