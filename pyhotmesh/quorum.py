@@ -254,6 +254,7 @@ class Quorum:
         if scope not in (None, "all", "engines", "workers"):
             raise ThrottleError(
                 f"throttle scope must be 'engines', 'workers' or 'all', got {scope!r}")
+        scope = None if scope == "all" else scope
         if sum(value is not None for value in (topic, guid, scope)) > 1:
             raise ThrottleError("throttle: give at most one of topic, guid and scope")
         await self._value("SELECT hotmesh.quorum_throttle(%s, %s, %s, %s, %s)",
@@ -289,9 +290,10 @@ class Quorum:
     async def activate(self, version: str, delay: float | None = None) -> bool:
         """Switch every engine of the app to ``version`` together (HotMesh's protocol):
         roll calls until the member count is stable, an ``activate`` broadcast, then the
-        switch in SQL. A concurrent activation waits for the other one instead. Raises
-        QuorumError when the quorum does not settle; psycopg's NoDataFound when the version
-        is not deployed."""
+        switch in SQL. Activations of an app run one at a time (an advisory lock): one that
+        finds the lock taken waits for it, and does nothing more if the version is active by
+        then. Raises QuorumError when the quorum does not settle; psycopg's NoDataFound when
+        the version is not deployed."""
         version = str(version)
         delay = QUORUM_DELAY if delay is None else float(delay)
         state = await self._value("SELECT hotmesh.quorum_version_state(%s, %s)",
@@ -301,11 +303,12 @@ class Quorum:
         async with self.pool.connection() as lead:  # the session holds the activation lock
             key = (await (await lead.execute("SELECT hotmesh.quorum_lead_key(%s)",
                                              (self.app_id,))).fetchone())[0]
-            locked = (await (await lead.execute("SELECT pg_try_advisory_lock(%s)",
-                                                (key,))).fetchone())[0]
-            if not locked:
-                return await self._await_activation(version, 6 * delay)
+            await self._lock(lead, key)
             try:
+                state = await self._value("SELECT hotmesh.quorum_version_state(%s, %s)",
+                                          (self.app_id, version))
+                if state == "active":  # a concurrent activation did it meanwhile
+                    return True
                 await self._settle(version, delay)
                 received = self._activations[version] = asyncio.Event()
                 try:
@@ -338,15 +341,17 @@ class Quorum:
             delay *= 2
         raise QuorumError(f"Quorum not reached. Version {version} not activated.")
 
-    async def _await_activation(self, version: str, within: float) -> bool:
-        """Another activation runs: whether it made ``version`` active within ``within`` s."""
+    async def _lock(self, conn: psycopg.AsyncConnection, key: int,
+                    within: float = 60.0) -> None:
+        """Take the app's activation lock on ``conn``'s session, waiting (without blocking a
+        backend) while another activation holds it; an activation takes seconds at most."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
-        while True:
-            state = await self._value("SELECT hotmesh.quorum_version_state(%s, %s)",
-                                      (self.app_id, version))
-            if state == "active" or loop.time() >= deadline:
-                return state == "active"
+        while not (await (await conn.execute("SELECT pg_try_advisory_lock(%s)",
+                                             (key,))).fetchone())[0]:
+            if loop.time() > deadline:
+                raise QuorumError(f"another activation of app {self.app_id!r} has held the "
+                                  f"activation lock for over {within:.0f} s")
             await asyncio.sleep(0.05)
 
     async def _request(self, delay: float) -> list[dict[str, Any]]:

@@ -171,6 +171,23 @@ async def test_a_stopped_instance_leaves_the_roll_call(mesh, tables):
     assert [p["guid"] for p in await first.roll_call()] == [first.guid, first.workers[0].guid]
 
 
+async def test_a_member_whose_connection_drops_rejoins_and_catches_up(mesh, tables):
+    db = tables
+    hotmesh = await mesh("dropped", workers=[{"topic": "q.a", "callback": record}])
+    worker = hotmesh.workers[0]
+
+    def sessions():
+        return {row[0] for row in db.execute(
+            "SELECT backend_pid FROM hotmesh.quorum_members WHERE app_id = 'dropped'")}
+
+    [before] = sessions()
+    db.execute("SELECT pg_terminate_backend(%s)", (before,))
+    await hotmesh.throttle(300, topic="q.a")  # most likely while nobody listens
+    await eventually(lambda: _true(worker.throttle.ms == 300))  # re-read when it rejoined
+    await eventually(lambda: _true(sessions() not in ({before}, set())))
+    assert len(await hotmesh.roll_call()) == 2
+
+
 # -- throttle ---------------------------------------------------------------------------------
 
 async def test_throttle_by_topic_guid_scope_and_globally_with_persistence(mesh, spawn, tables):
