@@ -173,6 +173,7 @@ class Quorum:
         self._ready = asyncio.Event()
         self._backend_pid: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._answering: set[asyncio.Task[None]] = set()  # pongs being sent
         self._stopped = False
 
     # -- joining and leaving ---------------------------------------------------------------
@@ -219,9 +220,10 @@ class Quorum:
                                   (self.app_id, list(self.members)))
             except psycopg.Error as exc:  # a dead session's members are removed when counted
                 log.warning("quorum: could not leave (%s)", exc)
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._answering]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- the API -----------------------------------------------------------------------------
 
@@ -323,7 +325,10 @@ class Quorum:
                 await lead.execute("SELECT hotmesh.activate_version(%s, %s)",
                                    (self.app_id, version))
             finally:
-                await lead.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                try:
+                    await lead.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                except psycopg.Error:  # a broken session has released it already
+                    pass
         log.info("quorum: app %s activated version %s", self.app_id, version)
         return True
 
@@ -435,7 +440,9 @@ class Quorum:
                 return
         kind = message.get("type")
         if kind == "ping" and message.get("originator"):
-            asyncio.create_task(self._pong(message))
+            task = asyncio.create_task(self._pong(message))  # the listener goes on meanwhile
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
         elif kind == "pong":
             round_ = self._rounds.get(message.get("id"))
             if round_ is not None and message.get("originator") == self.guid:
