@@ -5,13 +5,15 @@ from .compiler import CompileError
 from .dba import DBA
 from .engine import Deployment, DeploymentError, HotMesh
 from .errors import ConfigurationError, HotMeshError, MigrationError
+from .quorum import QuorumError
 from .telemetry import configure_logging
+from .throttle import ThrottleError
 from .worker import Worker
 
 configure_logging()  # HMSH_LOGLEVEL: the level of the pyhotmesh logger (only that logger)
 
 __all__ = [
     "CompileError", "ConfigurationError", "DBA", "Deployment", "DeploymentError", "HotMesh",
-    "HotMeshError", "MigrationError", "Worker",
+    "HotMeshError", "MigrationError", "QuorumError", "ThrottleError", "Worker",
     "CodecError", "DecodeOnly", "KeyedCodec",
 ]

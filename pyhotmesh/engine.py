@@ -12,7 +12,7 @@ import fnmatch
 import json
 import logging
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
@@ -26,6 +26,8 @@ from . import codec, codes, roles, telemetry
 from .compiler import compile_source
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError, HotMeshError
+from .quorum import QUORUM_DELAY, Member, Quorum, QuorumCallback
+from .throttle import Throttle
 from .worker import Worker
 
 log = logging.getLogger("pyhotmesh.engine")
@@ -103,6 +105,10 @@ class HotMesh:
         self._listening = False
         self._listener_ready = asyncio.Event()
         self._last_interest = 0.0
+        # the quorum (pyhotmesh/quorum.py): this instance's engine and workers as members
+        self.quorum: Quorum | None = None
+        self.counts: Counter[str] = Counter()  # engine steps run / failed, for roll calls
+        self._throttle = Throttle()  # set by the quorum; the engine loop waits it
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -133,6 +139,8 @@ class HotMesh:
             channel = await instance._fetch_value("SELECT hotmesh.job_channel(%s)", (app_id,))
             instance._job_channel = channel
             instance._tasks.append(asyncio.create_task(instance._listen(channel)))
+            instance.quorum = await Quorum(app_id, conninfo, pool, instance.guid).start(
+                [Member(instance.guid, "engine", instance._throttle, instance.counts)])
             if not instance._readonly:
                 instance._tasks.append(asyncio.create_task(instance._engine_loop()))
             for config in workers or []:
@@ -159,7 +167,8 @@ class HotMesh:
             retry=retry,
             **options,
         )
-        return await worker.start()
+        await self.quorum.add(Member.for_worker(worker))  # its persisted throttle, before
+        return await worker.start()                       # its first dequeue
 
     async def _stop_instance(self) -> None:
         """Stop workers (finishing their callbacks), the engine loop and the connections."""
@@ -168,6 +177,8 @@ class HotMesh:
         self._stopped = True
         for worker in self.workers:
             await worker.stop()
+        if self.quorum is not None:
+            await self.quorum.stop()
         if self._listening:
             try:
                 await self._leave_job_channel()
@@ -227,13 +238,12 @@ class HotMesh:
         return Deployment(app["id"], app["version"], status, compiled)
 
     async def activate(self, version: str | int, delay: float | None = None) -> bool:
-        """Make ``version`` the one new jobs run on."""
+        """Make ``version`` the one new jobs run on, for every engine of the app together:
+        the quorum settles (roll calls), announces it, then switches in SQL."""
         try:
-            await self._fetch_value("SELECT hotmesh.activate_version(%s, %s)",
-                                    (self.app_id, str(version)))
+            return await self.quorum.activate(str(version), delay)
         except psycopg.errors.NoDataFound as exc:
             raise DeploymentError(str(exc.diag.message_primary), code=404) from None
-        return True
 
     def _check_app(self, compiled: dict[str, Any]) -> None:
         if compiled["app"]["id"] != self.app_id:
@@ -360,6 +370,29 @@ class HotMesh:
         return codec.decode_payload(await self._job_call(
             "SELECT hotmesh.export(%s, %s)", (self.app_id, job_id)), f"job {job_id}")
 
+    # -- the quorum (pyhotmesh/quorum.py, docs/quorum.md) ------------------------------------
+
+    async def roll_call(self, delay: float = QUORUM_DELAY) -> list[dict[str, Any]]:
+        """One profile per live engine and worker of the app, across processes."""
+        return await self.quorum.roll_call(delay)
+
+    async def throttle(self, throttle: int, topic: str | None = None, guid: str | None = None,
+                       scope: str | None = None) -> bool:
+        """``throttle`` ms before each dequeue (-1 pauses, 0 resumes), for everyone, one
+        ``guid``, the workers of a ``topic`` or a ``scope`` ('engines', 'workers')."""
+        return await self.quorum.throttle(throttle, topic=topic, guid=guid, scope=scope)
+
+    async def pub_quorum(self, message: Mapping[str, Any]) -> None:
+        """Send a message ({'type': 'user', 'topic', 'message'}) to the whole quorum."""
+        await self.quorum.pub(message)
+
+    async def sub_quorum(self, callback: QuorumCallback) -> None:
+        """Call ``callback(channel, message)`` for every quorum message received."""
+        self.quorum.sub(callback)
+
+    async def unsub_quorum(self, callback: QuorumCallback) -> None:
+        self.quorum.unsub(callback)
+
     # -- internals ---------------------------------------------------------------------------
 
     async def _fetch_value(self, query: str, params: tuple) -> Any:
@@ -454,8 +487,10 @@ class HotMesh:
         while not self._stopped:
             try:
                 await self._forget_jobs_if_idle()
+                await self._throttle.wait()  # the quorum's throttle: before each step; -1 holds
                 ran = await self._fetch_value("SELECT hotmesh.engine_step(%s)", (self.app_id,))
                 if ran:
+                    self.counts["steps"] += ran
                     continue
                 due = await self._fetch_value(
                     "SELECT extract(epoch FROM hotmesh.engine_next_due(%s) - hotmesh.now())",
@@ -464,6 +499,7 @@ class HotMesh:
                                                                             self._poll_interval))
             except psycopg.Error as exc:
                 log.warning("engine step failed (%s)", exc)
+                self.counts["failed"] += 1
                 wait = self._poll_interval
             self._engine_wake.clear()
             try:

@@ -31,6 +31,7 @@ from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError
 from .secured_stream import SecuredStreams, check_login, secured_conninfo
 from .stream import StreamMessage, Streams, error_payload
+from .throttle import Throttle
 
 log = logging.getLogger("pyhotmesh.worker")
 
@@ -99,6 +100,7 @@ class Worker:
         self.batch_size = max(1, min(batch_size, 1000))
         self.guid = guid or f"wrk-{uuid.uuid4().hex[:16]}"
         self.counts: Counter[str] = Counter()
+        self.throttle = Throttle()  # set by the quorum: ms before each dequeue, -1 paused
 
         self._pool: AsyncConnectionPool | None = None
         self._streams: Streams | None = None
@@ -155,6 +157,7 @@ class Worker:
         self._stopping = True
         self._wake.set()
         self._slot_free.set()
+        self.throttle.close()
         consume = [t for t in self._tasks if t.get_name().endswith("-consume")]
         if consume:
             await asyncio.gather(*consume, return_exceptions=True)
@@ -194,6 +197,11 @@ class Worker:
                     self._registered = False  # fully busy: nobody needs to wake us
                 await self._slot_free.wait()
                 continue
+            if self.throttle.ms:  # the quorum's throttle: a pause before each dequeue, or held
+                await self.throttle.wait()
+                free = self.concurrency - len(self._running)  # may have changed meanwhile
+                if self._stopping or free <= 0:
+                    continue
             wanted = min(free, self.batch_size)
             self._wake.clear()
             try:
@@ -291,7 +299,8 @@ class Worker:
             # alone: respond and take the step it enqueues in the same call (lowest latency)
             message, response = answers[0]
             answered = await self._safely(self.streams.respond_next(
-                self.guid, message, response, 0 if self._stopping else 1, self.lease_ms))
+                self.guid, message, response, 0 if self._stopping or self.throttle.ms else 1,
+                self.lease_ms))
             if answered is None:
                 return None
             outcome, following = answered

@@ -876,9 +876,11 @@ async def test_a_calculator_worker_succeeds_after_retries(mesh, test_clock):
     hm = await mesh("calc", CALCULATOR, [{"topic": "calc.add", "callback": add, "retry": {
         "maximumAttempts": 3, "backoffCoefficient": 2, "initialInterval": 1}}])
     job_id = await hm.pub("calc.run", {"values": [1, 2, 3, 4]})
-    await eventually(lambda: _async(attempts == 1))
+    # the clock moves once each retry is scheduled (not merely once the callback has raised:
+    # the retry's time is counted from when the failure is recorded)
+    await eventually(lambda: _async(hm.workers[0].counts["retried"] == 1))
     test_clock(2)   # first retry after 1 × 2¹ s
-    await eventually(lambda: _async(attempts == 2))
+    await eventually(lambda: _async(hm.workers[0].counts["retried"] == 2))
     test_clock(4)   # second after 1 × 2² s
     output = await hm.wait_for(job_id)
     assert output["data"] == {"sum": 10} and attempts == 3
