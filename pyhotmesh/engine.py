@@ -260,12 +260,16 @@ class HotMesh:
         with telemetry.job_span(self.app_id, topic, context) as span:
             context = span.context  # with the trace ids when telemetry is on
             try:
-                return span.started(await self._fetch_value(
+                job_id = span.started(await self._fetch_value(
                     "SELECT hotmesh.pub(%s, %s, %s, %s, %s)",
                     (self.app_id, topic, Jsonb(codec.encode_payload(dict(data or {}))),
                      Jsonb(dict(context)) if context is not None else None, pending)))
             except psycopg.errors.UniqueViolation as exc:
                 raise DuplicateJobError(str(exc.diag.message_primary)) from None
+        # a notice kept from an earlier job of this id (expired, id reused) is not this one's
+        # (should this job's own notice be dropped too, wait_for reads the state instead)
+        self._finished.pop(job_id, None)
+        return job_id
 
     async def pubsub(self, topic: str, data: Mapping[str, Any] | None = None,
                      context: Mapping[str, Any] | None = None,
@@ -284,7 +288,7 @@ class HotMesh:
         try:
             while True:
                 if job_id in self._finished or (await self.get_status(job_id)) <= 0:
-                    return await self.get_state(None, job_id)
+                    return await self._output_of(job_id, self._finished.get(job_id))
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     raise PubSubTimeoutError(
@@ -350,6 +354,13 @@ class HotMesh:
         """The job's output: {metadata, data}."""
         return codec.decode_payload(await self._job_call(
             "SELECT hotmesh.get_state(%s, %s)", (self.app_id, job_id)), f"job {job_id}")
+
+    async def _output_of(self, job_id: str, event: dict[str, Any] | None) -> dict[str, Any]:
+        """A finished job's output: from its completion notice when it carried it (small
+        outputs do), else read back."""
+        if event is not None and isinstance(event.get("output"), dict):
+            return codec.decode_payload(event["output"], f"job {job_id}")
+        return await self.get_state(None, job_id)
 
     async def get_status(self, job_id: str) -> int:
         """The semaphore: > 0 running, 0 complete, -1 pending, < -100,000,000 interrupted."""
@@ -471,7 +482,7 @@ class HotMesh:
         if not callbacks:
             return
         try:
-            output = await self.get_state(None, job_id)
+            output = await self._output_of(job_id, event)
         except HotMeshError:
             return
         for callback in callbacks:

@@ -938,3 +938,15 @@ async def test_a_cycle_keeps_its_version_when_a_new_one_is_activated_mid_run(mes
 async def _running_with(hm: HotMesh, job_id: str) -> bool:
     state = await hm.get_state(None, job_id)
     return state["data"].get("count") == 2
+
+
+async def test_the_completion_notice_carries_a_small_output_and_a_large_one_is_read_back(mesh):
+    hm = await mesh("calc", CALCULATOR, [{"topic": "calc.add", "callback": lambda m: {
+        "data": {"sum": sum(m["data"]["values"]) if m["data"]["values"] else "x" * 7000}}}])
+    small = await hm.pubsub("calc.run", {"values": [1, 2]})
+    assert small["data"] == {"sum": 3}
+    notice = hm._finished[small["metadata"]["jid"]]
+    assert notice["output"] == small  # no read-back needed
+    large = await hm.pubsub("calc.run", {"values": []})
+    assert large["data"] == {"sum": "x" * 7000}  # read back: too long for a NOTIFY payload
+    assert "output" not in hm._finished[large["metadata"]["jid"]]

@@ -42,7 +42,9 @@ END
 $$;
 
 -- Move the semaphore by p_delta; when it reaches 0 the job completes (engine_complete).
--- Returns the items completion produced (the parent's result), or [].
+-- Returns the items completion produced (the parent's result), or []. A step that hands its
+-- obligation to exactly one child moves nothing and writes nothing (jobs.updated_at is when
+-- the semaphore last moved).
 CREATE OR REPLACE FUNCTION hotmesh.engine_settle(p_job_id bigint, p_delta integer)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -50,6 +52,9 @@ AS $$
 DECLARE
     v_status integer;
 BEGIN
+    IF p_delta = 0 THEN
+        RETURN '[]'::jsonb;
+    END IF;
     UPDATE hotmesh.jobs
     SET status = status + p_delta, updated_at = hotmesh.now()
     WHERE id = p_job_id AND status > 0

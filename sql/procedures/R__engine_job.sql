@@ -153,6 +153,8 @@ DECLARE
     v_expire double precision;
     v_parent hotmesh.jobs;
     v_md     jsonb;
+    v_notice jsonb;
+    v_output jsonb;
 BEGIN
     SELECT * INTO v_job FROM hotmesh.jobs WHERE id = p_job_id;
     SELECT s.graph, s.activity_id INTO v_graph, v_trigger FROM hotmesh.graph_subscriptions s
@@ -162,7 +164,9 @@ BEGIN
     IF NOT p_persist THEN
         v_expire := coalesce(
             hotmesh.js_to_number(hotmesh.engine_eval(v_graph -> 'expire',
-                hotmesh.engine_context(v_job, v_trigger, ',0', ARRAY[]::text[]))),
+                CASE WHEN hotmesh.engine_dynamic(v_graph -> 'expire')  -- else no context
+                     THEN hotmesh.engine_context(v_job, v_trigger, ',0', ARRAY[]::text[])
+                END)),
             1);
         IF v_expire IN ('NaN', 'Infinity') THEN
             v_expire := CASE WHEN v_expire = 'NaN' THEN 1 ELSE 0 END;  -- Infinity: never
@@ -170,17 +174,26 @@ BEGIN
         UPDATE hotmesh.jobs
         SET expired_at = CASE WHEN v_expire > 0 THEN v_now + v_expire * interval '1 second' END,
             updated_at = v_now
-        WHERE id = p_job_id;
+        WHERE id = p_job_id
+        RETURNING * INTO v_job;
         -- a hook still waiting when the job ended (an error or statusThreshold closed the job)
         -- must not keep its registration: signals would go to it instead of to live waiters
         UPDATE hotmesh.signals SET consumed_at = v_now
         WHERE job_id = p_job_id AND kind = 'waiter' AND consumed_at IS NULL;
     END IF;
 
-    PERFORM hotmesh.notify_listeners(hotmesh.job_channel(v_job.app_id), jsonb_build_object(
+    -- the notification carries the job's output when it fits (NOTIFY payloads end at 8000
+    -- bytes), so a waiter need not read it back
+    v_notice := jsonb_build_object(
         'type', 'job', 'jid', v_job.key, 'topic', v_job.topic,
         'publishes', v_graph ->> 'publishes',
-        'status', CASE WHEN p_error IS NOT NULL THEN 'error' ELSE 'done' END)::text);
+        'status', CASE WHEN p_error IS NOT NULL THEN 'error' ELSE 'done' END);
+    v_output := jsonb_build_object('metadata', hotmesh.engine_job_metadata(v_job),
+                                   'data', hotmesh.engine_job_data(v_job.id));
+    IF octet_length(v_output::text) <= 6000 THEN
+        v_notice := v_notice || jsonb_build_object('output', v_output);
+    END IF;
+    PERFORM hotmesh.notify_listeners(hotmesh.job_channel(v_job.app_id), v_notice::text);
 
     -- an awaiting parent receives the result as its await activity's leg 2
     IF v_md ? 'pj' AND coalesce((v_md ->> 'px')::boolean, false) = false THEN

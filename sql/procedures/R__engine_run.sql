@@ -501,7 +501,10 @@ BEGIN
                 || CASE WHEN v_status = 'error'
                         THEN jsonb_build_object('err', p_item -> 'data') ELSE '{}'::jsonb END));
     END IF;
-    PERFORM hotmesh.engine_save_node(p_job.id, v_aid, v_dad, v_node);
+    -- (engine_save_node's statement, inline: this runs for every response)
+    INSERT INTO hotmesh.jobs_attributes AS a (job_id, field, value, type)
+    VALUES (p_job.id, v_aid || '/' || v_dad, v_node, 'output')
+    ON CONFLICT (job_id, field) DO UPDATE SET value = a.value || excluded.value;
 
     IF p_definition #> '{maps,output}' IS NOT NULL AND v_kind IN ('timehook', 'webhook') THEN
         -- a hook maps its output again once the signal (or timer) payload is there
