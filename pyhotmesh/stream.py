@@ -55,6 +55,16 @@ class FailOutcome:
 class Streams:
     """The worker streams of one app."""
 
+    # The SQL function behind each call. SecuredStreams names the SECURITY DEFINER worker_*
+    # twins instead, which take the same arguments. (Constants: never caller text.)
+    functions: Mapping[str, str] = {
+        "channel": "stream_channel", "dequeue": "stream_dequeue", "reclaim": "stream_reclaim",
+        "ack": "stream_ack", "heartbeat": "stream_heartbeat", "release": "stream_release",
+        "fail": "stream_fail", "dead_letter": "stream_dead_letter", "respond": "respond",
+        "respond_next": "respond_next", "respond_batch": "respond_batch",
+        "listen_idle": "listen_idle", "listen_busy": "listen_busy",
+    }
+
     def __init__(
         self,
         pool: AsyncConnectionPool,
@@ -101,7 +111,7 @@ class Streams:
     ) -> list[StreamMessage]:
         rows = await self._fetch(
             "SELECT id, message, delivery, retry_attempt, priority, job_key, workflow_name,"
-            " created_at FROM hotmesh.stream_dequeue(%s, %s, %s, %s, %s)",
+            f" created_at FROM hotmesh.{self.functions['dequeue']}(%s, %s, %s, %s, %s)",
             (self.app_id, stream, consumer, batch, lease_ms),
         )
         messages = [StreamMessage(row[0], stream, row[1], *row[2:]) for row in rows]
@@ -110,17 +120,17 @@ class Streams:
 
     async def ack(self, consumer: str, messages: Iterable[StreamMessage]) -> set[int]:
         """Ack held messages; returns the ids acked (a lost lease is missing)."""
-        return await self._lease_call("stream_ack", consumer, messages)
+        return await self._lease_call("ack", consumer, messages)
 
     async def heartbeat(
         self, consumer: str, messages: Iterable[StreamMessage], lease_ms: int
     ) -> set[int]:
         """Extend held leases; returns the ids still held."""
-        return await self._lease_call("stream_heartbeat", consumer, messages, lease_ms)
+        return await self._lease_call("heartbeat", consumer, messages, lease_ms)
 
     async def release(self, consumer: str, messages: Iterable[StreamMessage]) -> set[int]:
         """Give held messages back unprocessed."""
-        return await self._lease_call("stream_release", consumer, messages)
+        return await self._lease_call("release", consumer, messages)
 
     async def fail(
         self,
@@ -131,7 +141,8 @@ class Streams:
     ) -> FailOutcome:
         """Report a failed callback: the message is retried with backoff or dead-lettered."""
         rows = await self._fetch(
-            "SELECT outcome, attempt, visible_at FROM hotmesh.stream_fail(%s, %s, %s, %s, %s)",
+            f"SELECT outcome, attempt, visible_at FROM hotmesh.{self.functions['fail']}"
+            "(%s, %s, %s, %s, %s)",
             (
                 consumer,
                 message.id,
@@ -146,7 +157,8 @@ class Streams:
         """Answer an engine message (one with a job): ack it and run the job's next steps, in
         one transaction. Returns 'applied', 'duplicate', 'stale' or 'inactive'."""
         rows = await self._fetch(
-            "SELECT hotmesh.respond(%s, %s)", (message.id, Jsonb(dict(response))))
+            f"SELECT hotmesh.{self.functions['respond']}(%s, %s)",
+            (message.id, Jsonb(dict(response))))
         return rows[0][0]
 
     async def respond_next(
@@ -157,7 +169,8 @@ class Streams:
         transaction: (outcome, the messages now held)."""
         rows = await self._fetch(
             "SELECT outcome, id, message, delivery, retry_attempt, priority, job_key,"
-            " workflow_name, created_at FROM hotmesh.respond_next(%s, %s, %s, %s, %s)",
+            f" workflow_name, created_at FROM hotmesh.{self.functions['respond_next']}"
+            "(%s, %s, %s, %s, %s)",
             (message.id, Jsonb(dict(response)), consumer, batch, lease_ms))
         held = [StreamMessage(row[1], message.stream, row[2], *row[3:])
                 for row in rows if row[1] is not None]
@@ -169,7 +182,7 @@ class Streams:
     ) -> list[str]:
         """Many responses in one transaction; the outcome of each, in order."""
         rows = await self._fetch(
-            "SELECT id, outcome FROM hotmesh.respond_batch(%s, %s)",
+            f"SELECT id, outcome FROM hotmesh.{self.functions['respond_batch']}(%s, %s)",
             ([m.id for m, _ in answers], [Jsonb(dict(r)) for _, r in answers]))
         outcomes = dict(rows)
         return [outcomes.get(m.id, "lost") for m, _ in answers]
@@ -182,7 +195,7 @@ class Streams:
         error: Mapping[str, Any] | None = None,
     ) -> bool:
         rows = await self._fetch(
-            "SELECT hotmesh.stream_dead_letter(%s, %s, %s, %s, %s)",
+            f"SELECT hotmesh.{self.functions['dead_letter']}(%s, %s, %s, %s, %s)",
             (consumer, message.id, message.delivery, reason,
              Jsonb(dict(error)) if error is not None else None),
         )
@@ -190,7 +203,7 @@ class Streams:
 
     async def reclaim(self, stream: str, limit: int = 100) -> int:
         """Make messages whose lease expired ready again (or dead-letter them); how many."""
-        rows = await self._fetch("SELECT hotmesh.stream_reclaim(%s, %s, %s)",
+        rows = await self._fetch(f"SELECT hotmesh.{self.functions['reclaim']}(%s, %s, %s)",
                                  (self.app_id, stream, limit))
         return int(rows[0][0])
 
@@ -209,33 +222,34 @@ class Streams:
 
     async def listen_idle(self, channel: str, consumer: str, backend_pid: int) -> bool:
         """Register as waiting on the channel: publishers notify it from now on."""
-        await self._fetch("SELECT 1 FROM hotmesh.listen_idle(%s, %s, %s)",
+        await self._fetch(f"SELECT 1 FROM hotmesh.{self.functions['listen_idle']}(%s, %s, %s)",
                           (channel, consumer, backend_pid))
         return True
 
     async def listen_busy(self, channel: str, consumer: str) -> bool:
         """No longer waiting (fully busy): publishers need not notify for us."""
-        await self._fetch("SELECT 1 FROM hotmesh.listen_busy(%s, %s)", (channel, consumer))
+        await self._fetch(f"SELECT 1 FROM hotmesh.{self.functions['listen_busy']}(%s, %s)",
+                          (channel, consumer))
         return True
 
     async def channel(self, stream: str) -> str:
         """The LISTEN channel on which inserts into this stream are announced."""
         rows = await self._fetch(
-            "SELECT hotmesh.stream_channel(%s, %s)", (self.app_id, stream)
+            f"SELECT hotmesh.{self.functions['channel']}(%s, %s)", (self.app_id, stream)
         )
         return rows[0][0]
 
     # -- helpers ---------------------------------------------------------------------------
 
     async def _lease_call(
-        self, function: str, consumer: str, messages: Iterable[StreamMessage], *extra: Any
+        self, call: str, consumer: str, messages: Iterable[StreamMessage], *extra: Any
     ) -> set[int]:
         held = list(messages)
         if not held:
             return set()
         placeholders = ", ".join(["%s"] * (3 + len(extra)))
         rows = await self._fetch(
-            f"SELECT id FROM hotmesh.{function}({placeholders}) AS id",
+            f"SELECT id FROM hotmesh.{self.functions[call]}({placeholders}) AS id",
             (consumer, [m.id for m in held], [m.delivery for m in held], *extra),
         )
         return {row[0] for row in rows}
