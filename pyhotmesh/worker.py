@@ -37,6 +37,8 @@ log = logging.getLogger("pyhotmesh.worker")
 
 Callback = Callable[[dict[str, Any]], Awaitable[Any] | Any]
 
+ANSWER_LANES = 2  # concurrent answer calls (acks, engine responses) of one worker
+
 
 class Worker:
     """Consumes one worker stream (``topic``) of an app with ``callback``.
@@ -116,7 +118,7 @@ class Worker:
         self._listener_pid: int | None = None  # the LISTEN session, once connected
         self._registered = False  # in hotmesh.stream_listeners: publishers notify us
         self._tasks: list[asyncio.Task[None]] = []
-        self._acker: asyncio.Task[None] | None = None
+        self._ackers: list[asyncio.Task[None]] = []
 
     @property
     def streams(self) -> Streams:
@@ -148,7 +150,11 @@ class Worker:
                 asyncio.create_task(self._listen(channel), name=f"{self.guid}-listen"),
                 asyncio.create_task(self._heartbeat(), name=f"{self.guid}-heartbeat"),
             ]
-            self._acker = asyncio.create_task(self._ack_loop(), name=f"{self.guid}-ack")
+            # answering runs the engine's next steps: up to ANSWER_LANES calls at once, so a
+            # busy worker keeps more than one database backend working
+            self._ackers = [
+                asyncio.create_task(self._ack_loop(), name=f"{self.guid}-ack{lane}")
+                for lane in range(min(self.concurrency, ANSWER_LANES))]
         log.info("worker %s consuming %s/%s", self.guid, self.app_id, self.topic)
         return self
 
@@ -172,9 +178,9 @@ class Worker:
                 released = await self._safely(self.streams.release(self.guid, unfinished))
                 log.info("worker %s released %d unfinished messages", self.guid,
                          len(released or ()))
-        if self._acker is not None:
+        if self._ackers:
             self._ack_wake.set()
-            await self._acker  # acks what finished; it ends once nothing is left to ack
+            await asyncio.gather(*self._ackers)  # they end once nothing is left to answer
         if self._registered:
             await self._safely(self.streams.listen_busy(self._channel, self.guid))
         for task in self._tasks:
@@ -270,7 +276,8 @@ class Worker:
 
     async def _ack_loop(self) -> None:
         """Ack and answer finished messages, as many per call as finished while the last call
-        ran (one transaction for a batch of engine responses)."""
+        ran (one transaction for a batch of engine responses). Several of these loops share
+        the queues: while one waits on its call, another takes what finished meanwhile."""
         while True:
             await self._ack_wake.wait()
             self._ack_wake.clear()
