@@ -430,7 +430,7 @@ BEGIN
         WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
         RETURN hotmesh.engine_interrupt_job(p_job.id, v_options);
     END IF;
-    RETURN hotmesh.engine_interrupt_key(p_job.app_id, v_target, v_options)
+    RETURN hotmesh.engine_interrupt_key(p_job.app_id, v_target, v_options, true)
         || hotmesh.engine_finish(p_job, p_definition, p_dad, 200);
 END
 $$;
