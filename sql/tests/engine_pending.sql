@@ -5,7 +5,7 @@
 -- engine_start_job), and the child's completion then closes the parent's await; prune keeps a
 -- message answered pending while its job runs.
 BEGIN;
-SELECT plan(35);
+SELECT plan(53);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -679,6 +679,64 @@ SELECT throws_ok(
 SELECT is(hotmesh.add('pend', jsonb_build_object('type', 'response', 'metadata',
               ((pg_temp.msg('p-3', 'w1')).message -> 'metadata') - 'gid', 'data', '{"pct": 1}')),
           'applied', 'without a gid the latest message of the activity is answered');
+
+-- emit: an awaiting parent gets the child's interim state (202), then its result --------------
+-- call's transitions: code 202 -> interim, code 200 -> final (both passthrough hooks)
+
+SELECT hotmesh.pub('pend', 'pend.parent', '{"id": "par-1", "child": "kid-1", "topic": "pend.child"}');
+SELECT hotmesh.respond((pg_temp.msg('kid-1', 'cw')).id, '{"data": {"status": "working"}}');
+SELECT is(pg_temp.status('kid-1'), 1, 'the child runs on (its hook waits)');
+SELECT is(pg_temp.data('par-1'), '{"child": {"status": "working"}, "interim": "working"}'::jsonb,
+          'cw''s emit gave the parent''s await the child''s job data, with code 202');
+SELECT results_eq($$SELECT leg2_count, finalized_at FROM pg_temp.ledger('par-1', 'call')$$,
+                  $$VALUES (1, NULL::timestamptz)$$, 'the parent''s await stays open');
+SELECT is(pg_temp.node('par-1', 'call', ',0,0') #> '{output,metadata,code}', '202'::jsonb,
+          'its interim output carries code 202');
+SELECT is(pg_temp.status('par-1'), 1, 'the parent waits for the final result');
+
+SELECT hotmesh.signal('pend', 'pend.finish', '{"id": "kid-1"}');
+SELECT is(pg_temp.status('kid-1'), 0, 'the child completes');
+SELECT is(pg_temp.data('par-1'),
+          '{"child": {"status": "working", "done": true}, "interim": "working", "final": true}'::jsonb,
+          'its result reached the parent''s await, which took its code 200 transition');
+SELECT results_eq($$SELECT leg2_count, finalized_at IS NOT NULL FROM pg_temp.ledger('par-1', 'call')$$,
+                  $$VALUES (2, true)$$, 'the await closed on its second entry');
+SELECT results_eq(
+    $$SELECT activity_id, dimension FROM hotmesh.activity_instances
+      WHERE job_id = (pg_temp.job('par-1')).id AND activity_id IN ('interim', 'final')
+      ORDER BY activity_id$$,
+    $$VALUES ('final'::text, ',0,1,0'::text), ('interim', ',0,0,0')$$,
+    'each transition ran once');
+SELECT is(pg_temp.status('par-1'), 0, 'the parent completes');
+
+SELECT hotmesh.pub('pend', 'pend.parent', '{"id": "par-2", "child": "kid-2", "topic": "pend.last"}');
+SELECT hotmesh.respond((pg_temp.msg('kid-2', 'lw')).id, '{"data": {"status": "all done"}}');
+SELECT results_eq(
+    $$SELECT pg_temp.status('kid-2'), pg_temp.status('par-2'),
+             (SELECT leg2_count FROM pg_temp.ledger('par-2', 'call')), pg_temp.data('par-2') ? 'interim'$$,
+    $$VALUES (0, 0, 1, false)$$,
+    'an emit in the step that closes the job sends no interim result: the parent gets the final one only');
+
+SELECT hotmesh.pub('pend', 'pend.parent', '{"id": "par-3", "child": "kid-3", "topic": "pend.eager"}');
+SELECT is(pg_temp.data('par-3'), '{"child": {"status": "started"}, "interim": "started"}'::jsonb,
+          'a trigger''s emit gives the parent the new child''s job data at once');
+SELECT is(pg_temp.status('par-3'), 1, 'the parent waits on');
+SELECT hotmesh.signal('pend', 'pend.finish.eager', '{"id": "kid-3"}');
+SELECT is(pg_temp.data('par-3') -> 'final', 'true'::jsonb, 'and completes with the result');
+
+SELECT hotmesh.pub('pend', 'pend.parent', '{"id": "par-4", "child": "kid-4", "topic": "pend.child"}');
+SELECT is(hotmesh.engine_emit((pg_temp.job('kid-4')).id),
+          jsonb_build_array(jsonb_build_object(
+              'job_id', (pg_temp.job('par-4')).id, 'aid', 'call', 'dad', ',0,0', 'leg', 2,
+              'kind', 'result', 'status', 'pending', 'code', 202, 'data', '{}'::jsonb)),
+          'engine_emit returns the parent''s pending leg 2 with the job data');
+UPDATE hotmesh.jobs SET context = jsonb_set(context, '{metadata,px}', 'true') WHERE key = 'kid-4';
+SELECT is(hotmesh.engine_emit((pg_temp.job('kid-4')).id), '[]'::jsonb,
+          'a severed child (await: false) returns nothing to its parent');
+SELECT is(hotmesh.engine_emit((pg_temp.job('par-4')).id), '[]'::jsonb,
+          'nor does a job without a parent');
+SELECT is(hotmesh.engine_emit((pg_temp.job('kid-1')).id), '[]'::jsonb,
+          'nor a job that completed');
 
 -- prune keeps a message answered pending while its job runs -----------------------------------
 
