@@ -6,10 +6,16 @@
 -- Returns 'applied', 'duplicate' (this message was answered before), 'stale' (its job is gone
 -- or was replaced) or 'inactive' (its job no longer runs).
 -- A pending response (status pending or code 202) is an interim leg 2: the message is retired
--- (never delivered again) but stays answerable, so later responses for it (hotmesh.add) are
--- applied too: pending ones as further interim entries, and the first final one (success or
--- error) closes the activity and the message; after it, every response is a duplicate.
-CREATE OR REPLACE FUNCTION hotmesh.respond(p_message_id bigint, p_response jsonb)
+-- (never delivered again) but stays answerable by later responses (p_later: hotmesh.add):
+-- pending ones are further interim entries, and the first final one (success or error) closes
+-- the activity and the message; after it, every response is a duplicate. The worker's own
+-- answer comes once: repeated (a retry after a lost connection), it is a duplicate too.
+DROP FUNCTION IF EXISTS hotmesh.respond(bigint, jsonb);  -- without p_later before
+CREATE OR REPLACE FUNCTION hotmesh.respond(
+    p_message_id bigint,
+    p_response jsonb,
+    p_later boolean DEFAULT false
+)
 RETURNS text
 LANGUAGE plpgsql
 AS $$
@@ -36,10 +42,15 @@ BEGIN
                        CASE WHEN v_status = 'error' THEN 500 ELSE 200 END);
     v_final := v_status <> 'pending' AND v_code <> 202;
     -- answered finally at most once: the ledger of worker messages is responded_at
-    UPDATE hotmesh.worker_streams
-    SET responded_at = CASE WHEN v_final THEN v_now END, expired_at = coalesce(expired_at, v_now)
-    WHERE id = p_message_id AND responded_at IS NULL
-    RETURNING * INTO v_message;
+    UPDATE hotmesh.worker_streams s
+    SET responded_at = CASE WHEN v_final THEN v_now END, expired_at = coalesce(s.expired_at, v_now)
+    WHERE s.id = p_message_id AND s.responded_at IS NULL
+      -- a retired message whose activity took a response was answered pending already
+      AND CASE WHEN p_later OR s.expired_at IS NULL THEN true
+               ELSE NOT EXISTS (SELECT 1 FROM hotmesh.activity_instances i
+                                WHERE i.job_id = v_job.id AND i.activity_id = s.activity_id
+                                  AND i.dimension = s.dimension AND i.leg2_count > 0) END
+    RETURNING s.* INTO v_message;
     IF NOT FOUND THEN
         IF EXISTS (SELECT 1 FROM hotmesh.worker_streams WHERE id = p_message_id) THEN
             RETURN 'duplicate';
@@ -94,7 +105,7 @@ BEGIN
             v_md ->> 'aid', v_md ->> 'dad'
             USING ERRCODE = 'no_data_found';
     END IF;
-    RETURN hotmesh.respond(v_message_id, p_stream_data - 'metadata' - 'type');
+    RETURN hotmesh.respond(v_message_id, p_stream_data - 'metadata' - 'type', true);
 END
 $$;
 

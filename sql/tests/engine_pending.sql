@@ -5,7 +5,7 @@
 -- engine_start_job), and the child's completion then closes the parent's await; prune keeps a
 -- message answered pending while its job runs.
 BEGIN;
-SELECT plan(53);
+SELECT plan(56);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -603,6 +603,12 @@ SELECT is(pg_temp.node('p-1', 'w1', ',0,0') #> '{output,metadata,code}', '202'::
 SELECT is(pg_temp.data('p-1'), '{"pct": 10, "progress": 10}'::jsonb,
           'its job.maps and its transition on code 202 ran');
 SELECT is(pg_temp.status('p-1'), 1, 'w1 is the one open obligation');
+SELECT is(hotmesh.respond((pg_temp.msg('p-1', 'w1')).id,
+                          '{"status": "pending", "code": 202, "data": {"pct": 10}}'),
+          'duplicate', 'the worker''s own answer again (a retry after a lost connection) is a duplicate');
+SELECT is(hotmesh.respond((pg_temp.msg('p-1', 'w1')).id, '{"data": {"pct": 11}}'), 'duplicate',
+          'whatever it says: later responses come through add');
+SELECT is((SELECT leg2_count FROM pg_temp.ledger('p-1', 'w1')), 1, 'they change nothing');
 
 SELECT hotmesh.advance_test_clock('1 second');
 SELECT is(pg_temp.add('p-1', 'w1', '{"status": "pending", "code": 202, "data": {"pct": 50}}'),
@@ -635,8 +641,8 @@ SELECT is(pg_temp.add('p-1', 'w1', '{"data": {"pct": 101}}'), 'duplicate',
           'a second final response is a duplicate');
 SELECT is(pg_temp.add('p-1', 'w1', '{"status": "pending", "code": 202, "data": {"pct": 102}}'),
           'duplicate', 'so is a pending response after the final one');
-SELECT is(hotmesh.respond((pg_temp.msg('p-1', 'w1')).id, '{"data": {"pct": 103}}'), 'duplicate',
-          'whichever way it comes');
+SELECT is(hotmesh.respond((pg_temp.msg('p-1', 'w1')).id, '{"data": {"pct": 103}}', true),
+          'duplicate', 'whichever way it comes');
 SELECT results_eq(
     $$SELECT (SELECT leg2_count FROM pg_temp.ledger('p-1', 'w1')), pg_temp.data('p-1'),
              (SELECT count(*)::int FROM hotmesh.worker_streams WHERE job_key = 'p-1' AND activity_id = 'after')$$,
