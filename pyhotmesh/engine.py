@@ -335,6 +335,32 @@ class HotMesh:
                  keys))).fetchall()
         return [row[0] for row in rows]
 
+    async def add(self, stream_data: Mapping[str, Any]) -> str:
+        """HotMesh's ``add``: a response to a worker message, sent later and from anywhere —
+        typically the final response of an activity whose worker answered pending
+        (``status: 'pending'`` or code 202), or a further pending one.
+
+        ``stream_data`` is what a callback returns, with the ``metadata`` its message carried:
+        ``{'metadata': message['metadata'], 'data': {...}, 'status'?: 'success' | 'error' |
+        'pending', 'code'?}``. Returns 'applied', 'duplicate' (the activity had its final
+        response already), 'stale' (the job is gone) or 'inactive' (it no longer runs); an
+        unknown message raises JobNotFoundError."""
+        if not isinstance(stream_data, Mapping):
+            raise ValueError("add: stream_data must be a dict: {metadata, data, status?, code?}")
+        metadata = stream_data.get("metadata")
+        if not isinstance(metadata, Mapping) or not {"jid", "aid", "dad"} <= set(metadata):
+            raise ValueError("add: stream_data['metadata'] must be the metadata the worker's "
+                             "callback received ({jid, gid, aid, dad, ...})")
+        message = {key: stream_data[key] for key in ("type", "status", "code", "data")
+                   if key in stream_data}
+        message["metadata"] = dict(metadata)
+        message = codec.encode_response(message)
+        try:
+            return await self._job_call("SELECT hotmesh.add(%s, %s)",
+                                        (self.app_id, Jsonb(message)))
+        except psycopg.errors.InvalidParameterValue as exc:
+            raise ValueError(str(exc.diag.message_primary)) from None
+
     async def interrupt(self, topic: str | None, job_id: str, *, reason: str | None = None,
                         throw: bool = True, code: int = codes.INTERRUPT,
                         expire: float | None = None, stack: str | None = None) -> str:

@@ -589,6 +589,84 @@ async def _async(value):
     return value
 
 
+# HotMesh's emit app (tests/$setup/apps/emit) as an awaited child whose last hook waits for a
+# signal, and a parent whose await routes the child's interim result (code 202)
+EMIT_TO_PARENT = """
+app:
+  id: ep
+  version: '1'
+  graphs:
+    - subscribes: emit.test
+      publishes: emit.tested
+      activities:
+        t1:
+          type: trigger
+          stats: {id: '{$self.input.data.id}'}
+          job: {maps: {done: false}}
+        w1:
+          type: worker
+          topic: emit.test.worker
+          emit: true
+          job: {maps: {status: '{$self.output.data.status}'}}
+        a1:
+          type: hook
+          job: {maps: {done: true}}
+      transitions:
+        t1: [{to: w1}]
+        w1: [{to: a1}]
+      hooks:
+        emit.finish:
+          - to: a1
+            conditions:
+              match:
+                - expected: '{$job.metadata.jid}'
+                  actual: '{$self.hook.data.id}'
+    - subscribes: emit.parent
+      activities:
+        p1: {type: trigger}
+        call:
+          type: await
+          topic: emit.test
+          input: {maps: {id: '{p1.output.data.child}'}}
+          job: {maps: {child: '{$self.output.data}'}}
+        interim:
+          type: hook
+          job: {maps: {interim: '{call.output.data}'}}
+      transitions:
+        p1: [{to: call}]
+        call:
+          - to: interim
+            conditions: {code: 202}
+"""
+
+
+async def test_emit_gives_an_awaiting_parent_the_interim_state_then_the_result(mesh, db):
+    seen: list[dict] = []
+    hm = await mesh("ep", EMIT_TO_PARENT, [{"topic": "emit.test.worker", "callback": lambda m: {
+        "metadata": m["metadata"], "data": {"status": "success"}}}])
+    await hm.sub("emit.tested", lambda topic, output: seen.append(dict(output["data"])))
+    parent = await hm.pub("emit.parent", {"child": "emitter-1"})
+    state = await eventually(lambda: _state_with(hm, parent, "interim"))
+    assert state["data"]["interim"] == {"done": False, "status": "success"}, \
+        "the parent's await got the child's job data after w1, with code 202"
+    assert await hm.get_status(parent) == 1 and await hm.get_status("emitter-1") == 1
+    assert await hm.signal("emit.finish", {"id": "emitter-1"}) == "delivered"
+    output = await hm.wait_for(parent)
+    assert output["data"] == {"interim": {"done": False, "status": "success"},
+                              "child": {"done": True, "status": "success"}}
+    legs = db.execute("SELECT leg2_count, finalized_at IS NOT NULL FROM"
+                      " hotmesh.activity_instances WHERE activity_id = 'call'").fetchall()
+    assert legs == [(2, True)], "the interim entry, then the result closed the await once"
+    await eventually(lambda: _async(len(seen) >= 2))
+    assert seen[0] == {"done": False, "status": "success"} and seen[-1]["done"] is True, \
+        "subscribers get the interim state too, then the final one"
+
+
+async def _state_with(hm: HotMesh, job_id: str, field: str):
+    state = await hm.get_state(None, job_id)
+    return state if field in state["data"] else None
+
+
 INTERRUPT = """
 app:
   id: it
@@ -643,6 +721,14 @@ async def test_an_interrupt_activity_stops_another_job(mesh):
     assert await hm.get_status("killer") == 1, "the interrupter goes on (its hook parks)"
 
 
+async def test_an_interrupt_activity_whose_target_is_missing_goes_on(mesh):
+    hm = await mesh("it", INTERRUPT)
+    await hm.pub("it.start", {"id": "loner", "interrupt": True, "target": "nobody"})
+    assert await hm.get_status("loner") == 1, "best-effort: the missing target is skipped"
+    with pytest.raises(JobNotFoundError):
+        await hm.interrupt("it.start", "nobody")  # from the client it is still an error
+
+
 STATUS = """
 app:
   id: st
@@ -684,6 +770,69 @@ async def test_an_uncaught_error_ends_the_job_with_it(mesh):
     assert output["metadata"]["err"] == {"message": "failed with 500", "code": 500,
                                          "activity_id": "check"}
     assert output["data"]["$error"]["code"] == 597 and output["data"]["done"] is True
+
+
+# HotMesh's status test, pending part (tests/functional/status, app def v3): the worker answers
+# 202 with 49 %, and later sends the final response (200, 99 %) through add
+PENDING_WORKER = """
+app:
+  id: def
+  version: '1'
+  graphs:
+    - subscribes: def.test
+      activities:
+        t1: {type: trigger}
+        a1:
+          type: worker
+          topic: work.do
+          input: {maps: {code: '{t1.output.data.code}'}}
+          job:
+            maps:
+              code: '{$self.output.data.code}'
+              percentage: '{$self.output.data.percentage}'
+              message: success
+        a202:
+          type: hook
+          job: {maps: {progress: '{a1.output.data.percentage}'}}
+      transitions:
+        t1: [{to: a1}]
+        a1:
+          - to: a202
+            conditions: {code: 202}
+"""
+
+
+async def test_a_pending_worker_response_is_completed_later_with_add(mesh, db):
+    received: list[dict] = []
+
+    async def work(message: dict) -> dict:
+        received.append(message)
+        return {"metadata": message["metadata"], "status": "pending", "code": 202,
+                "data": {"code": 202, "percentage": 49}}
+
+    hm = await mesh("def", PENDING_WORKER, [{"topic": "work.do", "callback": work}])
+    job_id = await hm.pub("def.test", {"code": 202})
+    state = await eventually(lambda: _state_with(hm, job_id, "progress"))
+    assert state["data"] == {"code": 202, "percentage": 49, "message": "success", "progress": 49}
+    assert await hm.get_status(job_id) == 1, "the pending worker keeps the job running"
+    await asyncio.sleep(0.2)
+    assert len(received) == 1, "the message answered pending is not delivered again"
+
+    metadata = received[0]["metadata"]
+    assert await hm.add({"metadata": metadata, "status": "success", "code": 200,
+                         "data": {"code": 200, "percentage": 99}}) == "applied"
+    output = await hm.wait_for(job_id)
+    assert output["data"] == {"code": 200, "percentage": 99, "message": "success",
+                              "progress": 49}
+    assert await hm.add({"metadata": metadata, "data": {"code": 200}}) == "duplicate"
+    assert await hm.add({"metadata": metadata, "status": "pending", "code": 202,
+                         "data": {}}) == "duplicate"
+    assert db.execute("SELECT leg2_count FROM hotmesh.activity_instances"
+                      " WHERE activity_id = 'a1'").fetchone() == (2,)
+    with pytest.raises(JobNotFoundError):
+        await hm.add({"metadata": {**metadata, "jid": "ghost"}, "data": {}})
+    with pytest.raises(ValueError, match="metadata"):
+        await hm.add({"data": {}})
 
 
 async def test_an_exception_exhausting_its_retries_fails_the_activity(mesh, test_clock):

@@ -5,7 +5,17 @@
 -- the message, records the output and runs the activity's leg 2 with all that follows.
 -- Returns 'applied', 'duplicate' (this message was answered before), 'stale' (its job is gone
 -- or was replaced) or 'inactive' (its job no longer runs).
-CREATE OR REPLACE FUNCTION hotmesh.respond(p_message_id bigint, p_response jsonb)
+-- A pending response (status pending or code 202) is an interim leg 2: the message is retired
+-- (never delivered again) but stays answerable by later responses (p_later: hotmesh.add):
+-- pending ones are further interim entries, and the first final one (success or error) closes
+-- the activity and the message; after it, every response is a duplicate. The worker's own
+-- answer comes once: repeated (a retry after a lost connection), it is a duplicate too.
+DROP FUNCTION IF EXISTS hotmesh.respond(bigint, jsonb);  -- without p_later before
+CREATE OR REPLACE FUNCTION hotmesh.respond(
+    p_message_id bigint,
+    p_response jsonb,
+    p_later boolean DEFAULT false
+)
 RETURNS text
 LANGUAGE plpgsql
 AS $$
@@ -14,6 +24,8 @@ DECLARE
     v_message hotmesh.worker_streams;
     v_job     hotmesh.jobs;
     v_status  text := coalesce(p_response ->> 'status', 'success');
+    v_code    integer;
+    v_final   boolean;
 BEGIN
     IF v_status NOT IN ('success', 'error', 'pending') THEN
         RAISE EXCEPTION 'respond: status must be success, error or pending, got %', v_status
@@ -26,11 +38,19 @@ BEGIN
       ON j.app_id = s.app_id AND j.key = s.job_key AND j.gid = s.message #>> '{metadata,gid}'
     WHERE s.id = p_message_id
     FOR UPDATE OF j;
-    -- answered at most once: the ledger of worker messages is responded_at
-    UPDATE hotmesh.worker_streams
-    SET responded_at = v_now, expired_at = coalesce(expired_at, v_now)
-    WHERE id = p_message_id AND responded_at IS NULL
-    RETURNING * INTO v_message;
+    v_code := coalesce((p_response ->> 'code')::integer,
+                       CASE WHEN v_status = 'error' THEN 500 ELSE 200 END);
+    v_final := v_status <> 'pending' AND v_code <> 202;
+    -- answered finally at most once: the ledger of worker messages is responded_at
+    UPDATE hotmesh.worker_streams s
+    SET responded_at = CASE WHEN v_final THEN v_now END, expired_at = coalesce(s.expired_at, v_now)
+    WHERE s.id = p_message_id AND s.responded_at IS NULL
+      -- a retired message whose activity took a response was answered pending already
+      AND CASE WHEN p_later OR s.expired_at IS NULL THEN true
+               ELSE NOT EXISTS (SELECT 1 FROM hotmesh.activity_instances i
+                                WHERE i.job_id = v_job.id AND i.activity_id = s.activity_id
+                                  AND i.dimension = s.dimension AND i.leg2_count > 0) END
+    RETURNING s.* INTO v_message;
     IF NOT FOUND THEN
         IF EXISTS (SELECT 1 FROM hotmesh.worker_streams WHERE id = p_message_id) THEN
             RETURN 'duplicate';
@@ -47,10 +67,45 @@ BEGIN
     PERFORM hotmesh.engine_cascade(jsonb_build_array(jsonb_build_object(
         'job_id', v_job.id, 'aid', v_message.activity_id, 'dad', v_message.dimension,
         'leg', 2, 'kind', 'response', 'status', v_status,
-        'code', coalesce((p_response ->> 'code')::integer,
-                         CASE WHEN v_status = 'error' THEN 500 ELSE 200 END),
+        'code', v_code,
         'data', coalesce(p_response -> 'data', '{}'::jsonb))));
     RETURN 'applied';
+END
+$$;
+
+-- HotMesh's add(streamData): a response to a worker message sent from anywhere, later (e.g.
+-- the final response of an activity whose worker answered pending). The message is found by
+-- the metadata its callback received ({jid, gid, aid, dad}); the response is {status?, code?,
+-- data} as a callback returns it. Returns what respond returns.
+CREATE OR REPLACE FUNCTION hotmesh.add(p_app_id text, p_stream_data jsonb)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_md         jsonb := p_stream_data -> 'metadata';
+    v_message_id bigint;
+BEGIN
+    IF coalesce(p_stream_data ->> 'type', 'response') <> 'response' THEN
+        RAISE EXCEPTION 'add: only responses to worker messages can be added, got type %',
+            p_stream_data ->> 'type'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(v_md) IS DISTINCT FROM 'object' OR NOT v_md ?& ARRAY['jid', 'aid', 'dad'] THEN
+        RAISE EXCEPTION 'add: metadata must name the worker message: {jid, gid, aid, dad} as its callback received them'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT s.id INTO v_message_id FROM hotmesh.worker_streams s
+    WHERE s.job_key = v_md ->> 'jid' AND s.app_id = p_app_id
+      AND s.activity_id = v_md ->> 'aid' AND s.dimension = v_md ->> 'dad'
+      AND (NOT v_md ? 'gid' OR s.message #>> '{metadata,gid}' = v_md ->> 'gid')
+    ORDER BY s.id DESC
+    LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'add: no worker message of job % for activity % at %', v_md ->> 'jid',
+            v_md ->> 'aid', v_md ->> 'dad'
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN hotmesh.respond(v_message_id, p_stream_data - 'metadata' - 'type', true);
 END
 $$;
 

@@ -59,10 +59,14 @@ BEGIN
 END
 $$;
 
+-- Interrupt the live job p_key. An unknown job raises P0002, unless p_missing_ok (the
+-- interrupt activity's target: HotMesh interrupts another job best-effort) returns [].
+DROP FUNCTION IF EXISTS hotmesh.engine_interrupt_key(text, text, jsonb);
 CREATE OR REPLACE FUNCTION hotmesh.engine_interrupt_key(
     p_app_id text,
     p_key text,
-    p_options jsonb
+    p_options jsonb,
+    p_missing_ok boolean DEFAULT false
 )
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -73,7 +77,9 @@ BEGIN
     SELECT id INTO v_job_id FROM hotmesh.jobs
     WHERE app_id = p_app_id AND key = p_key AND is_live
     FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT FOUND AND p_missing_ok THEN
+        RETURN '[]'::jsonb;
+    ELSIF NOT FOUND THEN
         RAISE EXCEPTION '% Not Found', p_key USING ERRCODE = 'no_data_found';
     END IF;
     RETURN hotmesh.engine_interrupt_job(v_job_id, p_options);

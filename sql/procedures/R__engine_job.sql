@@ -104,6 +104,10 @@ BEGIN
     v_children := hotmesh.engine_children(v_job, v_trigger, ',0', 200, v_context);
     -- the trigger was the 1 open obligation; its children replace it
     v_items := v_children || hotmesh.engine_settle(v_job.id, jsonb_array_length(v_children) - 1);
+    IF v_definition #> '{expressions,emit}' IS NOT NULL
+       AND hotmesh.engine_truthy(v_definition #> '{expressions,emit}', v_context) THEN
+        v_items := v_items || hotmesh.engine_emit(v_job.id);
+    END IF;
     RETURN jsonb_build_object('key', v_key, 'job_id', v_job.id, 'items', v_items);
 END
 $$;
@@ -213,19 +217,41 @@ BEGIN
 END
 $$;
 
--- Interim output: announce the job's current state without closing it (emit).
+-- Interim output (emit): while the job is still open, announce its current state to
+-- subscribers and give an awaiting parent a pending result (202) with the job data, as its
+-- await activity's leg 2 (the await stays open for the final result). Returns that item, or [].
+DROP FUNCTION IF EXISTS hotmesh.engine_emit(bigint);  -- returned void before
 CREATE OR REPLACE FUNCTION hotmesh.engine_emit(p_job_id bigint)
-RETURNS void
+RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    v_job    hotmesh.jobs;
+    v_md     jsonb;
+    v_parent bigint;
 BEGIN
-    PERFORM hotmesh.notify_listeners(hotmesh.job_channel(j.app_id), jsonb_build_object(
-               'type', 'emit', 'jid', j.key, 'topic', j.topic,
+    SELECT * INTO v_job FROM hotmesh.jobs WHERE id = p_job_id;
+    IF NOT FOUND OR v_job.status <= 0 THEN
+        RETURN '[]'::jsonb;  -- closed: its completion announced the final state already
+    END IF;
+    PERFORM hotmesh.notify_listeners(hotmesh.job_channel(v_job.app_id), jsonb_build_object(
+               'type', 'emit', 'jid', v_job.key, 'topic', v_job.topic,
                'publishes', s.graph ->> 'publishes', 'status', 'emit')::text)
-    FROM hotmesh.jobs j
-    JOIN hotmesh.graph_subscriptions s
-      ON s.app_id = j.app_id AND s.version = j.version AND s.topic = j.topic
-    WHERE j.id = p_job_id;
+    FROM hotmesh.graph_subscriptions s
+    WHERE s.app_id = v_job.app_id AND s.version = v_job.version AND s.topic = v_job.topic;
+
+    v_md := coalesce(v_job.context -> 'metadata', '{}'::jsonb);
+    IF v_md ? 'pj' AND coalesce((v_md ->> 'px')::boolean, false) = false THEN
+        SELECT id INTO v_parent FROM hotmesh.jobs
+        WHERE app_id = v_job.app_id AND key = v_md ->> 'pj' AND gid = v_md ->> 'pg';
+        IF FOUND THEN
+            RETURN jsonb_build_array(jsonb_build_object(
+                'job_id', v_parent, 'aid', v_md ->> 'pa', 'dad', v_md ->> 'pd', 'leg', 2,
+                'kind', 'result', 'status', 'pending', 'code', 202,
+                'data', hotmesh.engine_job_data(p_job_id)));
+        END IF;
+    END IF;
+    RETURN '[]'::jsonb;
 END
 $$;
 

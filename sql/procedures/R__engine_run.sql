@@ -161,13 +161,14 @@ BEGIN
     v_closing := hotmesh.engine_settle(
         p_job.id,
         jsonb_array_length(v_children) - CASE WHEN p_pending THEN 0 ELSE 1 END);
-    IF p_definition #> '{expressions,emit}' IS NOT NULL
-       AND hotmesh.engine_truthy(p_definition #> '{expressions,emit}', v_context) THEN
-        PERFORM hotmesh.engine_emit(p_job.id);
-    END IF;
+    -- persist runs the completion tasks (a parent gets the result); else emit announces the
+    -- interim state (a parent gets a pending result)
     IF p_definition #> '{expressions,persist}' IS NOT NULL
        AND hotmesh.engine_truthy(p_definition #> '{expressions,persist}', v_context) THEN
         v_closing := v_closing || hotmesh.engine_complete(p_job.id, NULL, true);
+    ELSIF p_definition #> '{expressions,emit}' IS NOT NULL
+       AND hotmesh.engine_truthy(p_definition #> '{expressions,emit}', v_context) THEN
+        v_closing := v_closing || hotmesh.engine_emit(p_job.id);
     END IF;
     RETURN v_children || v_closing;
 END
@@ -430,7 +431,7 @@ BEGIN
         WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
         RETURN hotmesh.engine_interrupt_job(p_job.id, v_options);
     END IF;
-    RETURN hotmesh.engine_interrupt_key(p_job.app_id, v_target, v_options)
+    RETURN hotmesh.engine_interrupt_key(p_job.app_id, v_target, v_options, true)
         || hotmesh.engine_finish(p_job, p_definition, p_dad, 200);
 END
 $$;

@@ -161,6 +161,12 @@ BEGIN
               -- a message retired (interrupt, scrub) while a worker still runs its callback
               -- stays until that lease is over: the worker's answer must find its row
               AND (s.lease_expires_at IS NULL OR s.lease_expires_at <= v_now)
+              -- a message answered pending waits for its final response (hotmesh.add) as
+              -- long as its job runs
+              AND NOT (s.responded_at IS NULL AND s.job_key <> '' AND EXISTS (
+                  SELECT 1 FROM hotmesh.jobs j
+                  WHERE j.app_id = s.app_id AND j.key = s.job_key AND j.status > 0
+                    AND j.gid = s.message #>> '{metadata,gid}'))
             ORDER BY s.expired_at
             LIMIT p_limit
             FOR UPDATE SKIP LOCKED)

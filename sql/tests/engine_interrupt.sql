@@ -1,7 +1,7 @@
 -- Interrupting and scrubbing jobs: hotmesh.interrupt (engine_interrupt_key,
 -- engine_interrupt_job), the interrupt activity (its own job or another), and hotmesh.scrub.
 BEGIN;
-SELECT plan(43);
+SELECT plan(49);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -357,9 +357,20 @@ SELECT is(pg_temp.data('killer'), '{"stopping": "victim"}'::jsonb, 'the activity
 SELECT ok((SELECT finalized_at IS NOT NULL FROM hotmesh.activity_instances
            WHERE job_id = (pg_temp.job('killer')).id AND activity_id = 'stop'),
           'and completes');
-SELECT throws_ok(
+SELECT lives_ok(
     $$SELECT hotmesh.pub('intr', 'intr.start', '{"id": "k-2", "interrupt": true, "target": "nobody"}')$$,
-    'P0002', 'nobody Not Found', 'an interrupt activity whose target does not exist raises P0002');
+    'an interrupt activity whose target does not exist does not fail (HotMesh: best-effort)');
+SELECT is(pg_temp.status('k-2'), 3, 'its job goes on as if the target had been interrupted');
+SELECT is(pg_temp.data('k-2'), '{"stopping": "nobody"}'::jsonb, 'the activity applies its job.maps');
+SELECT ok((SELECT finalized_at IS NOT NULL FROM hotmesh.activity_instances
+           WHERE job_id = (pg_temp.job('k-2')).id AND activity_id = 'stop'),
+          'and completes');
+SELECT is((SELECT count(*)::int FROM hotmesh.jobs WHERE key = 'nobody'), 0,
+          'no job is created for the missing target');
+SELECT throws_ok($$SELECT hotmesh.engine_interrupt_key('intr', 'nobody', '{}')$$, 'P0002',
+                 'nobody Not Found', 'engine_interrupt_key itself still refuses an unknown job');
+SELECT is(hotmesh.engine_interrupt_key('intr', 'nobody', '{}', true), '[]'::jsonb,
+          'unless told the job may be missing');
 
 -- scrub ---------------------------------------------------------------------------------------
 
