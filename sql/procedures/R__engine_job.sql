@@ -67,36 +67,51 @@ BEGIN
     -- at most one live job per key: an expired one gives its key up, a live one is a duplicate
     UPDATE hotmesh.jobs SET is_live = false
     WHERE app_id = p_app_id AND key = v_key AND is_live AND expired_at <= v_now;
-    BEGIN
-        INSERT INTO hotmesh.jobs (app_id, key, gid, version, topic, status, context,
-                                  parent_key, parent_activity, parent_dimension, origin_key,
-                                  created_at, updated_at, expired_at)
-        VALUES (p_app_id, v_key, replace(gen_random_uuid()::text, '-', ''), v_version, p_topic,
-                CASE WHEN p_pending IS NOT NULL THEN -1 ELSE 1 END,
-                jsonb_build_object('metadata', coalesce(p_metadata, '{}'::jsonb)),
-                p_metadata ->> 'pj', p_metadata ->> 'pa', p_metadata ->> 'pd',
-                coalesce(p_metadata ->> 'oj', v_key), v_now, v_now,
-                CASE WHEN p_pending IS NOT NULL THEN v_now + p_pending * interval '1 second' END)
-        RETURNING * INTO v_job;
-    EXCEPTION WHEN unique_violation THEN
+    -- (ON CONFLICT against the live-key index rather than catching unique_violation: an
+    -- exception block would cost every pub a subtransaction)
+    INSERT INTO hotmesh.jobs (app_id, key, gid, version, topic, status, context,
+                              parent_key, parent_activity, parent_dimension, origin_key,
+                              created_at, updated_at, expired_at)
+    VALUES (p_app_id, v_key, replace(gen_random_uuid()::text, '-', ''), v_version, p_topic,
+            CASE WHEN p_pending IS NOT NULL THEN -1 ELSE 1 END,
+            jsonb_build_object('metadata', coalesce(p_metadata, '{}'::jsonb)),
+            p_metadata ->> 'pj', p_metadata ->> 'pa', p_metadata ->> 'pd',
+            coalesce(p_metadata ->> 'oj', v_key), v_now, v_now,
+            CASE WHEN p_pending IS NOT NULL THEN v_now + p_pending * interval '1 second' END)
+    ON CONFLICT (app_id, key) WHERE is_live DO NOTHING
+    RETURNING * INTO v_job;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'duplicate job: % already exists in app %', v_key, p_app_id
             USING ERRCODE = 'unique_violation', DETAIL = 'DuplicateJobError';
-    END;
+    END IF;
 
-    PERFORM hotmesh.engine_save_node(v_job.id, v_trigger, ',0', jsonb_build_object(
+    INSERT INTO hotmesh.jobs_attributes (job_id, field, value, type)
+    VALUES (v_job.id, v_trigger || '/,0', jsonb_build_object(
         'input', jsonb_build_object('data', v_input),
         'output', jsonb_build_object('data', v_input, 'metadata', jsonb_build_object(
-            'aid', v_trigger, 'dad', ',0', 'atp', 'trigger', 'ac', v_now))));
+            'aid', v_trigger, 'dad', ',0', 'atp', 'trigger', 'ac', v_now))), 'output');
     INSERT INTO hotmesh.activity_instances (job_id, activity_id, dimension, entered_at,
                                             finalized_at)
     VALUES (v_job.id, v_trigger, ',0', v_now, v_now);
 
-    v_context := hotmesh.engine_context(v_job, v_trigger, ',0');
-    PERFORM hotmesh.engine_apply_job_maps(v_job.id, v_definition #> '{maps,job}', v_context);
-    v_context := hotmesh.engine_context(v_job, v_trigger, ',0');
-    UPDATE hotmesh.jobs
-    SET entity = hotmesh.engine_eval(v_definition #> '{expressions,entity}', v_context) #>> '{}'
-    WHERE id = v_job.id AND v_definition #> '{expressions,entity}' IS NOT NULL;
+    -- the context is read only for what needs it (job maps, entity, conditions, emit)
+    IF v_definition #> '{maps,job}' IS NOT NULL THEN
+        PERFORM hotmesh.engine_apply_job_maps(
+            v_job.id, v_definition #> '{maps,job}',
+            CASE WHEN hotmesh.engine_dynamic(v_definition #> '{maps,job}')
+                 THEN hotmesh.engine_context_of(v_job, v_definition, ',0') END);
+    END IF;
+    IF v_definition #> '{expressions,entity}' IS NOT NULL
+       OR coalesce((v_definition ->> 'conditional')::boolean, true)
+       OR hotmesh.engine_dynamic(v_definition #> '{expressions,emit}') THEN
+        v_context := hotmesh.engine_context_of(v_job, v_definition, ',0');  -- after job maps
+    END IF;
+    IF v_definition #> '{expressions,entity}' IS NOT NULL THEN
+        UPDATE hotmesh.jobs
+        SET entity = hotmesh.engine_eval(v_definition #> '{expressions,entity}',
+                                         v_context) #>> '{}'
+        WHERE id = v_job.id;
+    END IF;
 
     IF p_pending IS NOT NULL THEN
         RETURN jsonb_build_object('key', v_key, 'job_id', v_job.id, 'items', '[]'::jsonb);
