@@ -79,14 +79,21 @@ def pgbench(dsn: str, script: str, clients: int, seconds: int) -> float:
     return float(match.group(1))
 
 
+def settle(dsn: str) -> None:
+    """Start a measurement from a quiet server: the last one's dirty pages written out (a
+    checkpoint running meanwhile would slow every commit of the next one)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 def ceilings(dsn: str, clients: int, seconds: int) -> dict[str, float]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, payload jsonb)")
         conn.execute("CREATE TABLE bench_queue (id bigserial PRIMARY KEY, payload jsonb)")
-    return {
-        "insert": pgbench(dsn, INSERT_SCRIPT, clients, seconds),
-        "queue_step": pgbench(dsn, QUEUE_SCRIPT, clients, seconds),
-    }
+    settle(dsn)
+    insert = pgbench(dsn, INSERT_SCRIPT, clients, seconds)
+    settle(dsn)
+    return {"insert": insert, "queue_step": pgbench(dsn, QUEUE_SCRIPT, clients, seconds)}
 
 
 # -- pyhotmesh streams -------------------------------------------------------------------------
@@ -313,6 +320,7 @@ def main() -> int:
         print(f"ceiling  insert transaction        {ceiling['insert']:>9.0f} tx/s")
         print(f"ceiling  SKIP LOCKED queue step    {ceiling['queue_step']:>9.0f} messages/s")
         for concurrency in (1, 8) if args.only != "w1" else ():
+            settle(dsn)
             result = stream_throughput(dsn, args.messages, concurrency, args.publishers)
             ratio = result["messages_per_s"] / ceiling["queue_step"]
             print(f"streams  {concurrency} worker{'s' if concurrency > 1 else ' '} "
@@ -320,6 +328,7 @@ def main() -> int:
                   f"= {ratio:.0%} of the queue-step ceiling "
                   f"(publishing alone {result['publish_per_s']:.0f}/s)")
         if args.only != "streams":
+            settle(dsn)
             w1 = workflow_throughput(dsn, args.workflows, args.publishers)
             ratio = w1["steps_per_s"] / ceiling["queue_step"]
             print(f"W1       {args.workflows} workflows x 3 steps, 16 callbacks: "
