@@ -50,12 +50,14 @@ def apps(server_dsn):
 
 @pytest.fixture
 def checks_passwords(dsn):
-    """Skip where the server lets anyone in (a HOTMESH_TEST_DSN server with trust auth)."""
+    """These tests need a server that checks passwords over TCP (the throwaway cluster does;
+    a HOTMESH_TEST_DSN server with trust authentication does not): say so, never pass."""
     try:
         psycopg.connect(make_conninfo(dsn, password="surely-not-" + secrets.token_hex(8))).close()
     except psycopg.OperationalError:
         return
-    pytest.skip("the server does not check passwords over TCP")
+    pytest.fail("the test server accepted a wrong password over TCP: worker-role tests need "
+                "password authentication (run them on the throwaway cluster)")
 
 
 def as_role(dsn: str, role: dict[str, str]) -> str:
