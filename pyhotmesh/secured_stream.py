@@ -49,6 +49,7 @@ class SecuredStreams(Streams):
     :class:`Streams`, through the worker_* twins of its functions."""
 
     functions = {name: f"worker_{name}" for name in Streams.functions}
+    claim_options = ""  # worker_dequeue's claims are durable (its SET clauses end with it)
 
     async def channel(self, stream: str) -> str:
         try:

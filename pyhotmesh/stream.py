@@ -64,6 +64,9 @@ class Streams:
         "respond_next": "respond_next", "respond_batch": "respond_batch",
         "listen_idle": "listen_idle", "listen_busy": "listen_busy",
     }
+    # a claim alone commits without waiting for the WAL flush (a lost lease only means the
+    # message is delivered again; R__stream_dequeue.sql)
+    claim_options = ", p_durable => false"
 
     def __init__(
         self,
@@ -111,7 +114,8 @@ class Streams:
     ) -> list[StreamMessage]:
         rows = await self._fetch(
             "SELECT id, message, delivery, retry_attempt, priority, job_key, workflow_name,"
-            f" created_at FROM hotmesh.{self.functions['dequeue']}(%s, %s, %s, %s, %s)",
+            f" created_at FROM hotmesh.{self.functions['dequeue']}(%s, %s, %s, %s, %s"
+            f"{self.claim_options})",
             (self.app_id, stream, consumer, batch, lease_ms),
         )
         messages = [StreamMessage(row[0], stream, row[1], *row[2:]) for row in rows]

@@ -9,13 +9,21 @@
 -- both for which messages are claimed and for the order the batch is returned in (reclaimed
 -- messages, claimed second, follow the others).
 -- delivery is the lease's fencing token: ack, heartbeat, fail and release must present it.
+--
+-- p_durable false: a claim alone (the worker host's dequeue) commits without waiting for its
+-- WAL flush. A lease is soft state: if a crash loses it, the message is simply ready again and
+-- delivered again, exactly as if the consumer had crashed, and the commit wait saved is the
+-- largest part of a claim's latency. (Called inside another transaction, e.g. respond_next,
+-- the claim keeps the default, so that transaction's durability is untouched.)
 
+DROP FUNCTION IF EXISTS hotmesh.stream_dequeue(text, text, text, integer, integer);
 CREATE OR REPLACE FUNCTION hotmesh.stream_dequeue(
     p_app_id text,
     p_stream text,
     p_consumer text,
     p_batch integer DEFAULT 10,
-    p_lease_ms integer DEFAULT 30000
+    p_lease_ms integer DEFAULT 30000,
+    p_durable boolean DEFAULT true
 )
 RETURNS TABLE (
     id bigint,
@@ -47,6 +55,9 @@ BEGIN
     IF coalesce(p_consumer, '') = '' THEN
         RAISE EXCEPTION 'stream_dequeue: consumer must be a non-empty string'
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT p_durable THEN
+        PERFORM set_config('synchronous_commit', 'off', true);  -- this transaction only
     END IF;
 
     FOR v_round IN 1 .. 2 LOOP

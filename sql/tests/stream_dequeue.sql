@@ -1,6 +1,6 @@
 -- hotmesh.stream_dequeue: batches, order, visibility, isolation, leases and argument errors.
 BEGIN;
-SELECT plan(35);
+SELECT plan(39);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -139,6 +139,19 @@ SELECT throws_ok($$SELECT * FROM hotmesh.stream_dequeue('shop', 'orders', '')$$,
 SELECT throws_ok($$SELECT * FROM hotmesh.stream_dequeue('shop', 'orders', NULL)$$,
                  '22023', 'stream_dequeue: consumer must be a non-empty string',
                  'a NULL consumer is rejected');
+
+-- A claim alone need not wait for its WAL flush (a lost lease means a redelivery); the
+-- default keeps the caller's transaction durable
+SET LOCAL synchronous_commit = on;
+SELECT hotmesh.stream_publish('shop', 'soft', '[{"n": "s1"}, {"n": "s2"}]');
+SELECT is((SELECT count(*) FROM hotmesh.stream_dequeue('shop', 'soft', 'c1', 1)), 1::bigint,
+          'a durable claim');
+SELECT is(current_setting('synchronous_commit'), 'on', 'by default a claim waits for its flush');
+SELECT is((SELECT count(*) FROM hotmesh.stream_dequeue('shop', 'soft', 'c1', 1, 30000, false)),
+          1::bigint, 'a claim with p_durable false');
+SELECT is(current_setting('synchronous_commit'), 'off',
+          'p_durable false: this transaction commits without waiting for the flush');
+SET LOCAL synchronous_commit = on;
 
 SELECT * FROM finish();
 ROLLBACK;
