@@ -19,20 +19,43 @@ CREATE OR REPLACE FUNCTION hotmesh.respond(
 RETURNS text
 LANGUAGE plpgsql
 AS $$
+BEGIN
+    RETURN (hotmesh.engine_respond(p_message_id, p_response, p_later, false)).outcome;
+END
+$$;
+
+-- respond's work, also for respond_next: besides the outcome, the message's stream (so that
+-- respond_next needs no look-up of its own). p_handoff: what the cascade enqueues on that
+-- stream is taken by the caller in this transaction, so it wakes nobody (R__stream_channel).
+CREATE OR REPLACE FUNCTION hotmesh.engine_respond(
+    p_message_id bigint,
+    p_response jsonb,
+    p_later boolean,
+    p_handoff boolean,
+    OUT outcome text,
+    OUT app_id text,
+    OUT stream_name text
+)
+LANGUAGE plpgsql
+AS $$
 DECLARE
-    v_now     timestamptz := hotmesh.now();
-    v_message hotmesh.worker_streams;
-    v_job     hotmesh.jobs;
-    v_status  text := coalesce(p_response ->> 'status', 'success');
-    v_code    integer;
-    v_final   boolean;
+    v_now        timestamptz := hotmesh.now();
+    v_status     text := coalesce(p_response ->> 'status', 'success');
+    v_code       integer;
+    v_final      boolean;
+    v_job_id     bigint;
+    v_job_status integer;
+    v_aid        text;
+    v_dad        text;
+    v_handoff    text;
+    v_ran        integer;
 BEGIN
     IF v_status NOT IN ('success', 'error', 'pending') THEN
         RAISE EXCEPTION 'respond: status must be success, error or pending, got %', v_status
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- Locks are taken job first, then its messages, everywhere (no deadlocks)
-    SELECT j.* INTO v_job
+    SELECT j.id, j.status INTO v_job_id, v_job_status
     FROM hotmesh.worker_streams s
     JOIN hotmesh.jobs j
       ON j.app_id = s.app_id AND j.key = s.job_key AND j.gid = s.message #>> '{metadata,gid}'
@@ -48,28 +71,39 @@ BEGIN
       -- a retired message whose activity took a response was answered pending already
       AND CASE WHEN p_later OR s.expired_at IS NULL THEN true
                ELSE NOT EXISTS (SELECT 1 FROM hotmesh.activity_instances i
-                                WHERE i.job_id = v_job.id AND i.activity_id = s.activity_id
+                                WHERE i.job_id = v_job_id AND i.activity_id = s.activity_id
                                   AND i.dimension = s.dimension AND i.leg2_count > 0) END
-    RETURNING s.* INTO v_message;
+    RETURNING s.activity_id, s.dimension, s.app_id, s.stream_name
+    INTO v_aid, v_dad, app_id, stream_name;
     IF NOT FOUND THEN
-        IF EXISTS (SELECT 1 FROM hotmesh.worker_streams WHERE id = p_message_id) THEN
-            RETURN 'duplicate';
+        SELECT s.app_id, s.stream_name INTO app_id, stream_name
+        FROM hotmesh.worker_streams s WHERE s.id = p_message_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'respond: no worker message %', p_message_id
+                USING ERRCODE = 'no_data_found';
         END IF;
-        RAISE EXCEPTION 'respond: no worker message %', p_message_id
-            USING ERRCODE = 'no_data_found';
+        outcome := 'duplicate';
+        RETURN;
     END IF;
-    IF v_job.id IS NULL THEN
-        RETURN 'stale';
+    IF v_job_id IS NULL THEN
+        outcome := 'stale';
+        RETURN;
     END IF;
-    IF v_job.status <= 0 THEN
-        RETURN 'inactive';
+    IF v_job_status <= 0 THEN
+        outcome := 'inactive';
+        RETURN;
     END IF;
-    PERFORM hotmesh.engine_cascade(jsonb_build_array(jsonb_build_object(
-        'job_id', v_job.id, 'aid', v_message.activity_id, 'dad', v_message.dimension,
+    IF p_handoff THEN
+        -- (an assignment, not PERFORM: a simple expression needs no executor)
+        v_handoff := set_config('hotmesh.handoff', hotmesh.stream_channel(app_id, stream_name),
+                                true);
+    END IF;
+    v_ran := hotmesh.engine_cascade(jsonb_build_array(jsonb_build_object(
+        'job_id', v_job_id, 'aid', v_aid, 'dad', v_dad,
         'leg', 2, 'kind', 'response', 'status', v_status,
         'code', v_code,
         'data', coalesce(p_response -> 'data', '{}'::jsonb))));
-    RETURN 'applied';
+    outcome := 'applied';
 END
 $$;
 
@@ -231,38 +265,34 @@ RETURNS TABLE (
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_app     text;
-    v_stream  text;
-    v_outcome text;
+    v_answer  record;
+    v_reset   text;
     v_taken   integer;
 BEGIN
-    SELECT s.app_id, s.stream_name INTO v_app, v_stream
-    FROM hotmesh.worker_streams s WHERE s.id = p_message_id;
+    v_answer := hotmesh.engine_respond(p_message_id, p_response, false, p_batch > 0);
     IF p_batch > 0 THEN
-        -- what the cascade enqueues on this stream, we take ourselves: no NOTIFY for it
-        PERFORM set_config('hotmesh.handoff', hotmesh.stream_channel(v_app, v_stream), true);
-    END IF;
-    v_outcome := hotmesh.respond(p_message_id, p_response);
-    IF p_batch > 0 THEN
-        PERFORM set_config('hotmesh.handoff', '', true);
+        v_reset := set_config('hotmesh.handoff', '', true);
         RETURN QUERY
-        SELECT v_outcome, d.* FROM hotmesh.stream_dequeue(v_app, v_stream, p_consumer, p_batch,
-                                                           p_lease_ms) d;
+        SELECT v_answer.outcome, d.*
+        FROM hotmesh.stream_dequeue(v_answer.app_id, v_answer.stream_name, p_consumer, p_batch,
+                                    p_lease_ms) d;
         GET DIAGNOSTICS v_taken = ROW_COUNT;
         -- anything we did not take (more than p_batch, or older messages taken first) must
         -- still wake a consumer
         IF EXISTS (SELECT 1 FROM hotmesh.worker_streams s
-                   WHERE s.app_id = v_app AND s.stream_name = v_stream
+                   WHERE s.app_id = v_answer.app_id AND s.stream_name = v_answer.stream_name
                      AND s.reserved_at IS NULL AND s.expired_at IS NULL
                      AND s.visible_at <= hotmesh.now()) THEN
-            PERFORM hotmesh.notify_listeners(hotmesh.stream_channel(v_app, v_stream));
+            PERFORM hotmesh.notify_listeners(
+                hotmesh.stream_channel(v_answer.app_id, v_answer.stream_name));
         END IF;
         IF v_taken > 0 THEN
             RETURN;
         END IF;
     END IF;
-    RETURN QUERY SELECT v_outcome, NULL::bigint, NULL::jsonb, NULL::integer, NULL::integer,
-                        NULL::integer, NULL::text, NULL::text, NULL::timestamptz;
+    RETURN QUERY SELECT v_answer.outcome, NULL::bigint, NULL::jsonb, NULL::integer,
+                        NULL::integer, NULL::integer, NULL::text, NULL::text,
+                        NULL::timestamptz;
 END
 $$;
 

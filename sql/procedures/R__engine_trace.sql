@@ -4,13 +4,16 @@
 -- trace. Nothing is added when the job carries none.
 CREATE OR REPLACE FUNCTION hotmesh.engine_trace(p_job hotmesh.jobs)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE
 PARALLEL SAFE
 AS $$
-    SELECT CASE WHEN p_job.context -> 'metadata' ? 'trc'
+BEGIN
+    -- plpgsql, not sql: a SQL function that is not inlined is parsed and planned per call
+    RETURN CASE WHEN p_job.context -> 'metadata' ? 'trc'
                 THEN jsonb_strip_nulls(jsonb_build_object(
                          'trc', p_job.context #> '{metadata,trc}',
                          'spn', p_job.context #> '{metadata,spn}'))
-                ELSE '{}'::jsonb END
+                ELSE '{}'::jsonb END;
+END
 $$;
