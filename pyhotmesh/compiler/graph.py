@@ -217,9 +217,17 @@ class ManifestCompiler:
             compiled_activities[aid] = compiled
             consumes_all[aid] = consumes
         transitions = self._compile_transitions(graph, known, consumes_all)
-        for source_id, edges in transitions.items():
+        for aid, compiled in compiled_activities.items():
+            edges = transitions.get(aid, [])
             # the engine evaluates no context for an activity whose transitions need none
-            compiled_activities[source_id]["conditional"] = any(e["condition"] for e in edges)
+            compiled["conditional"] = any(e["condition"] for e in edges)
+            if not compiled["conditional"]:
+                # and looks none up: the children for each status code, in YAML order
+                following: dict[str, list[str]] = {}
+                for edge in edges:
+                    for code in edge["codes"]:
+                        following.setdefault(str(code), []).append(edge["to"])
+                compiled["next"] = following
         hooks = self._compile_hooks(graph, known, consumes_all)
         # produces: the paths of an activity that anything reads (only those are stored)
         produces: dict[str, set[str]] = {aid: set() for aid in graph.activities}

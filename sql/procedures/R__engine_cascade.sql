@@ -67,18 +67,31 @@ END
 $$;
 
 -- The transitions an activity takes after a leg with status code p_code, as leg-1 items of
--- its children (in YAML order) at the child dimension p_dad || ',0'.
+-- its children (in YAML order) at the child dimension p_dad || ',0'. p_next is the activity's
+-- compiled "next" (present when none of its transitions has a condition: the children by
+-- code), which spares the look-up of a single child.
+DROP FUNCTION IF EXISTS hotmesh.engine_children(hotmesh.jobs, text, text, integer, jsonb);
 CREATE OR REPLACE FUNCTION hotmesh.engine_children(
     p_job hotmesh.jobs,
     p_activity_id text,
     p_dad text,
     p_code integer,
-    p_context jsonb
+    p_context jsonb,
+    p_next jsonb DEFAULT NULL
 )
 RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    v_targets jsonb := p_next -> p_code::text;
 BEGIN
+    IF p_next IS NOT NULL AND v_targets IS NULL THEN
+        RETURN '[]'::jsonb;
+    ELSIF jsonb_array_length(v_targets) = 1 THEN
+        RETURN jsonb_build_array(jsonb_build_object(
+            'job_id', p_job.id, 'aid', v_targets ->> 0, 'dad', p_dad || ',0', 'leg', 1,
+            'from', p_activity_id));
+    END IF;
     RETURN (
     SELECT coalesce(jsonb_agg(jsonb_build_object(
                'job_id', p_job.id, 'aid', t.to_activity, 'dad', p_dad || ',0', 'leg', 1,

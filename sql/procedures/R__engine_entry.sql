@@ -275,7 +275,7 @@ BEGIN
         RETURN QUERY
         SELECT v_answer.outcome, d.*
         FROM hotmesh.stream_dequeue(v_answer.app_id, v_answer.stream_name, p_consumer, p_batch,
-                                    p_lease_ms) d;
+                                    p_lease_ms, p_reclaim => false) d;
         GET DIAGNOSTICS v_taken = ROW_COUNT;
         -- anything we did not take (more than p_batch, or older messages taken first) must
         -- still wake a consumer

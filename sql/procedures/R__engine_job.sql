@@ -38,52 +38,62 @@ DECLARE
     v_children   jsonb;
     v_items      jsonb;
 BEGIN
-    SELECT active_version INTO v_version FROM hotmesh.apps WHERE app_id = p_app_id;
+    -- the active version, the trigger subscribed to the topic and its definition, at once
+    SELECT a.active_version, s.activity_id, g.definition
+    INTO v_version, v_trigger, v_definition
+    FROM hotmesh.apps a
+    LEFT JOIN hotmesh.graph_subscriptions s
+      ON s.app_id = a.app_id AND s.version = a.active_version AND s.topic = p_topic
+    LEFT JOIN hotmesh.graph_activities g
+      ON g.app_id = a.app_id AND g.version = a.active_version AND g.activity_id = s.activity_id
+    WHERE a.app_id = p_app_id;
     IF v_version IS NULL THEN
         RAISE EXCEPTION 'app % has no active version (deploy and activate one first)', p_app_id
             USING ERRCODE = 'no_data_found';
     END IF;
-    SELECT s.activity_id INTO v_trigger
-    FROM hotmesh.graph_subscriptions s
-    WHERE s.app_id = p_app_id AND s.version = v_version AND s.topic = p_topic;
-    IF NOT FOUND THEN
+    IF v_trigger IS NULL THEN
         RAISE EXCEPTION 'no graph of app % (version %) subscribes to topic %', p_app_id,
             v_version, p_topic
             USING ERRCODE = 'no_data_found';
     END IF;
-    SELECT g.definition INTO v_definition
-    FROM hotmesh.graph_activities g
-    WHERE g.app_id = p_app_id AND g.version = v_version AND g.activity_id = v_trigger;
 
     -- the job id: stats.id when the graph sets one, else a new guid
-    v_context := jsonb_build_object(
-        v_trigger, jsonb_build_object('input', jsonb_build_object('data', v_input),
-                                      'output', jsonb_build_object('data', v_input)),
-        '$job', jsonb_build_object('data', '{}'::jsonb, 'metadata', coalesce(p_metadata, '{}')));
+    IF hotmesh.engine_dynamic(v_definition #> '{expressions,stats.id}') THEN
+        v_context := jsonb_build_object(
+            v_trigger, jsonb_build_object('input', jsonb_build_object('data', v_input),
+                                          'output', jsonb_build_object('data', v_input)),
+            '$job', jsonb_build_object('data', '{}'::jsonb,
+                                       'metadata', coalesce(p_metadata, '{}')));
+    END IF;
     v_key := hotmesh.engine_eval(v_definition #> '{expressions,stats.id}', v_context) #>> '{}';
     v_key := coalesce(nullif(v_key, ''), coalesce(p_metadata ->> 'jid',
                       'H' || replace(gen_random_uuid()::text, '-', '')));
 
     -- at most one live job per key: an expired one gives its key up, a live one is a duplicate
-    UPDATE hotmesh.jobs SET is_live = false
-    WHERE app_id = p_app_id AND key = v_key AND is_live AND expired_at <= v_now;
     -- (ON CONFLICT against the live-key index rather than catching unique_violation: an
     -- exception block would cost every pub a subtransaction)
-    INSERT INTO hotmesh.jobs (app_id, key, gid, version, topic, status, context,
-                              parent_key, parent_activity, parent_dimension, origin_key,
-                              created_at, updated_at, expired_at)
-    VALUES (p_app_id, v_key, replace(gen_random_uuid()::text, '-', ''), v_version, p_topic,
-            CASE WHEN p_pending IS NOT NULL THEN -1 ELSE 1 END,
-            jsonb_build_object('metadata', coalesce(p_metadata, '{}'::jsonb)),
-            p_metadata ->> 'pj', p_metadata ->> 'pa', p_metadata ->> 'pd',
-            coalesce(p_metadata ->> 'oj', v_key), v_now, v_now,
-            CASE WHEN p_pending IS NOT NULL THEN v_now + p_pending * interval '1 second' END)
-    ON CONFLICT (app_id, key) WHERE is_live DO NOTHING
-    RETURNING * INTO v_job;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'duplicate job: % already exists in app %', v_key, p_app_id
-            USING ERRCODE = 'unique_violation', DETAIL = 'DuplicateJobError';
-    END IF;
+    FOR v_attempt IN 1 .. 2 LOOP
+        INSERT INTO hotmesh.jobs (app_id, key, gid, version, topic, status, context,
+                                  parent_key, parent_activity, parent_dimension, origin_key,
+                                  created_at, updated_at, expired_at)
+        VALUES (p_app_id, v_key, replace(gen_random_uuid()::text, '-', ''), v_version, p_topic,
+                CASE WHEN p_pending IS NOT NULL THEN -1 ELSE 1 END,
+                jsonb_build_object('metadata', coalesce(p_metadata, '{}'::jsonb)),
+                p_metadata ->> 'pj', p_metadata ->> 'pa', p_metadata ->> 'pd',
+                coalesce(p_metadata ->> 'oj', v_key), v_now, v_now,
+                CASE WHEN p_pending IS NOT NULL THEN v_now + p_pending * interval '1 second' END)
+        ON CONFLICT (app_id, key) WHERE is_live DO NOTHING
+        RETURNING * INTO v_job;
+        EXIT WHEN FOUND;
+        -- the key is taken: by an expired job, which gives it up (and the insert is tried
+        -- once more), or by a live one
+        UPDATE hotmesh.jobs SET is_live = false
+        WHERE app_id = p_app_id AND key = v_key AND is_live AND expired_at <= v_now;
+        IF NOT FOUND OR v_attempt = 2 THEN
+            RAISE EXCEPTION 'duplicate job: % already exists in app %', v_key, p_app_id
+                USING ERRCODE = 'unique_violation', DETAIL = 'DuplicateJobError';
+        END IF;
+    END LOOP;
 
     INSERT INTO hotmesh.jobs_attributes (job_id, field, value, type)
     VALUES (v_job.id, v_trigger || '/,0', jsonb_build_object(
@@ -116,7 +126,8 @@ BEGIN
     IF p_pending IS NOT NULL THEN
         RETURN jsonb_build_object('key', v_key, 'job_id', v_job.id, 'items', '[]'::jsonb);
     END IF;
-    v_children := hotmesh.engine_children(v_job, v_trigger, ',0', 200, v_context);
+    v_children := hotmesh.engine_children(v_job, v_trigger, ',0', 200, v_context,
+                                          v_definition -> 'next');
     -- the trigger was the 1 open obligation; its children replace it
     v_items := v_children || hotmesh.engine_settle(v_job.id, jsonb_array_length(v_children) - 1);
     IF v_definition #> '{expressions,emit}' IS NOT NULL
@@ -141,6 +152,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_started jsonb;
+    v_ran     integer;
 BEGIN
     IF jsonb_typeof(coalesce(p_data, '{}')) <> 'object' THEN
         RAISE EXCEPTION 'pub: data must be a JSON object, got %', jsonb_typeof(p_data)
@@ -149,7 +161,7 @@ BEGIN
     v_started := hotmesh.engine_start_job(p_app_id, p_topic, p_data,
                                           coalesce(p_context -> 'metadata', '{}'::jsonb),
                                           p_pending);
-    PERFORM hotmesh.engine_cascade(v_started -> 'items');
+    v_ran := hotmesh.engine_cascade(v_started -> 'items');  -- (no PERFORM: no executor)
     RETURN v_started ->> 'key';
 END
 $$;

@@ -153,7 +153,8 @@ BEGIN
        OR hotmesh.engine_dynamic(p_definition #> '{expressions,persist}') THEN
         v_context := hotmesh.engine_context_of(p_job, p_definition, p_dad);  -- after job maps
     END IF;
-    v_children := hotmesh.engine_children(p_job, v_aid, p_dad, p_code, v_context);
+    v_children := hotmesh.engine_children(p_job, v_aid, p_dad, p_code, v_context,
+                                          p_definition -> 'next');
     IF NOT p_pending AND NOT p_finalized THEN
         UPDATE hotmesh.activity_instances SET finalized_at = hotmesh.now()
         WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
@@ -519,7 +520,8 @@ BEGIN
 
     IF v_status = 'error' THEN
         v_context := hotmesh.engine_context_of(p_job, p_definition, v_dad);
-        v_children := hotmesh.engine_children(p_job, v_aid, v_dad, v_code, v_context);
+        v_children := hotmesh.engine_children(p_job, v_aid, v_dad, v_code, v_context,
+                                              p_definition -> 'next');
         IF jsonb_array_length(v_children) = 0 THEN
             -- no transition handles the error: the job ends with it (code 597 semantics)
             RETURN hotmesh.engine_fail_job(p_job.id, v_aid, v_code, p_item -> 'data');

@@ -61,7 +61,8 @@ $$;
 
 -- The evaluation context of an activity instance: $job plus the nodes of the activities it
 -- reads (its compiled `reads`, or only p_needed), each at its own dimension (the instance's
--- address cut to that activity's depth). Job data is loaded only when something reads $job.
+-- address cut to that activity's depth). $job (its data and metadata) is there only when the
+-- activity reads it (its compiled reads_job).
 CREATE OR REPLACE FUNCTION hotmesh.engine_context(
     p_job hotmesh.jobs,
     p_activity_id text,
@@ -105,10 +106,12 @@ BEGIN
               SELECT r.key || '/' || hotmesh.engine_dad_at(p_dad, r.value::integer)
               FROM jsonb_each_text(coalesce(p_definition -> 'reads', '{}'::jsonb)) r
               WHERE r.key <> v_activity_id AND (p_needed IS NULL OR r.key = ANY (p_needed))));
+    IF NOT coalesce((p_definition ->> 'reads_job')::boolean, true) THEN
+        RETURN coalesce(v_nodes, '{}'::jsonb);  -- nothing reads $job: not built at all
+    END IF;
     RETURN jsonb_build_object(
                '$job', jsonb_build_object(
-                   'data', CASE WHEN coalesce((p_definition ->> 'reads_job')::boolean, true)
-                                THEN hotmesh.engine_job_data(p_job.id) ELSE '{}'::jsonb END,
+                   'data', hotmesh.engine_job_data(p_job.id),
                    'metadata', hotmesh.engine_job_metadata(p_job)))
            || coalesce(v_nodes, '{}'::jsonb);
 END

@@ -15,15 +15,20 @@
 -- delivered again, exactly as if the consumer had crashed, and the commit wait saved is the
 -- largest part of a claim's latency. (Called inside another transaction, e.g. respond_next,
 -- the claim keeps the default, so that transaction's durability is untouched.)
+--
+-- p_reclaim false: no reclaim when short (respond_next's claim of the step it just enqueued:
+-- the worker's own dequeue, which follows whenever that claim comes back short, reclaims).
 
 DROP FUNCTION IF EXISTS hotmesh.stream_dequeue(text, text, text, integer, integer);
+DROP FUNCTION IF EXISTS hotmesh.stream_dequeue(text, text, text, integer, integer, boolean);
 CREATE OR REPLACE FUNCTION hotmesh.stream_dequeue(
     p_app_id text,
     p_stream text,
     p_consumer text,
     p_batch integer DEFAULT 10,
     p_lease_ms integer DEFAULT 30000,
-    p_durable boolean DEFAULT true
+    p_durable boolean DEFAULT true,
+    p_reclaim boolean DEFAULT true
 )
 RETURNS TABLE (
     id bigint,
@@ -93,7 +98,7 @@ BEGIN
         ORDER BY c.priority DESC, c.id;
         GET DIAGNOSTICS v_got = ROW_COUNT;
         v_taken := v_taken + v_got;
-        EXIT WHEN v_taken >= p_batch OR v_round = 2
+        EXIT WHEN v_taken >= p_batch OR v_round = 2 OR NOT p_reclaim
                OR hotmesh.stream_reclaim(p_app_id, p_stream, p_batch - v_taken) = 0;
     END LOOP;
 END

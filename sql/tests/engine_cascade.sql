@@ -2,7 +2,7 @@
 -- engine_children (the transitions taken: codes, conditions, gates, YAML order),
 -- engine_settle (the semaphore) and engine_leg2's refusal of late items.
 BEGIN;
-SELECT plan(28);
+SELECT plan(31);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -202,6 +202,17 @@ SELECT is(pg_temp.aids(hotmesh.engine_children(pg_temp.job('c-1'), 'a', ',0,0', 
           '{}'::text[], 'gate or: none matching, not taken');
 SELECT is(hotmesh.engine_children(pg_temp.job('c-1'), 'd', ',0,0,0', 200, '{}'), '[]'::jsonb,
           'an activity without transitions has no children');
+-- the compiled "next" (no conditions): the children by code, without the look-up
+SELECT is(hotmesh.engine_children(pg_temp.job('c-1'), 'x', ',0,0', 200, NULL, '{"200": ["d"]}'),
+          jsonb_build_array(jsonb_build_object('job_id', (pg_temp.job('c-1')).id, 'aid', 'd',
+                                               'dad', ',0,0,0', 'leg', 1, 'from', 'x')),
+          'next: the one child for the code, as the look-up builds it');
+SELECT is(hotmesh.engine_children(pg_temp.job('c-1'), 'x', ',0,0', 500, NULL, '{"200": ["d"]}'),
+          '[]'::jsonb, 'next: no child for a code it does not name');
+SELECT is(pg_temp.aids(hotmesh.engine_children(pg_temp.job('c-1'), 'c0', ',0', 200,
+                                               '{"c0": {"output": {"data": {"flag": true}}}}',
+                                               '{"200": ["a", "b"]}')),
+          ARRAY['a', 'b'], 'next: several children are looked up, in YAML order');
 
 -- engine_cascade ----------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 -- take the next ready messages of the stream) and hotmesh.engine_fail_message (a
 -- dead-lettered engine message answers for its worker).
 BEGIN;
-SELECT plan(45);
+SELECT plan(48);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -399,6 +399,25 @@ SELECT results_eq(
     'a duplicate response reports duplicate and still takes what is ready');
 SELECT throws_ok($$SELECT * FROM hotmesh.respond_next(987654321, '{}', 'c1')$$, 'P0002',
                  'respond: no worker message 987654321', 'respond_next of no message raises P0002');
+
+
+-- engine_respond: respond's body, which also names the message's stream ----------------------
+
+SELECT hotmesh.pub('resp', 'resp.chain', '{"id": "ch-3"}');
+SELECT results_eq(
+    $$SELECT outcome, app_id, stream_name
+      FROM hotmesh.engine_respond((pg_temp.msg('ch-3', 's1')).id, '{"data": {"v": 3}}', false,
+                                  true)$$,
+    $$VALUES ('applied'::text, 'resp'::text, 'resp.chain'::text)$$,
+    'engine_respond returns the outcome and the stream of the message');
+SELECT is(current_setting('hotmesh.handoff'), hotmesh.stream_channel('resp', 'resp.chain'),
+          'with p_handoff the stream''s channel is handed off for this transaction');
+SELECT results_eq(
+    $$SELECT outcome, app_id, stream_name
+      FROM hotmesh.engine_respond((pg_temp.msg('ch-3', 's1')).id, '{"data": {"v": 4}}', false,
+                                  false)$$,
+    $$VALUES ('duplicate'::text, 'resp'::text, 'resp.chain'::text)$$,
+    'a duplicate still names the stream (respond_next dequeues from it)');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -210,8 +210,8 @@ SELECT is(hotmesh.engine_context(pg_temp.j1(), 'a2', ',0,0,1') -> 'a2',
           'the activity itself is loaded at the full address given');
 SELECT is((SELECT array_agg(k ORDER BY k)
            FROM jsonb_object_keys(hotmesh.engine_context(pg_temp.j1(), 'a1', ',0,0')) k),
-          ARRAY['$job', 'a1', 't1'],
-          'a1 reads t1: its context holds $job, t1 and itself, not a2');
+          ARRAY['a1', 't1'],
+          'a1 reads t1 and no $job: its context holds t1 and itself, not a2 nor $job');
 SELECT is(hotmesh.engine_context(pg_temp.j1(), 'a1', ',0,0') #> '{t1,output,data}',
           '{"id": "j1", "n": 5}'::jsonb, 'the trigger is read at ,0');
 SELECT is((SELECT array_agg(k ORDER BY k)

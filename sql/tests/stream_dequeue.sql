@@ -1,6 +1,6 @@
 -- hotmesh.stream_dequeue: batches, order, visibility, isolation, leases and argument errors.
 BEGIN;
-SELECT plan(39);
+SELECT plan(42);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -87,6 +87,19 @@ SELECT hotmesh.stream_publish('shop', 'mixed', '{"n": "mixed-ready"}');
 SELECT is((SELECT array_agg(message ->> 'n') FROM hotmesh.stream_dequeue('shop', 'mixed', 'c1')),
           ARRAY['mixed-ready'],
           'a delayed message of higher priority does not hold back a ready one');
+
+-- Reclaim when short, unless p_reclaim is false (respond_next's claim) -----------------------
+
+SELECT hotmesh.stream_publish('shop', 'lapsed', '{"n": "lapsed"}');
+SELECT is((SELECT count(*) FROM hotmesh.stream_dequeue('shop', 'lapsed', 'c1', 1, 1000)),
+          1::bigint, 'a message leased for a second');
+SELECT hotmesh.advance_test_clock('2 seconds');
+SELECT is_empty($$SELECT * FROM hotmesh.stream_dequeue('shop', 'lapsed', 'c2', 1, 1000,
+                                                       p_reclaim => false)$$,
+                'p_reclaim false: a dequeue that runs short reclaims no expired lease');
+SELECT is((SELECT array_agg(message ->> 'n')
+           FROM hotmesh.stream_dequeue('shop', 'lapsed', 'c2', 1, 1000)),
+          ARRAY['lapsed'], 'by default a dequeue that runs short reclaims the expired lease');
 
 -- Isolation between apps and streams --------------------------------------------------------
 
