@@ -9,15 +9,24 @@
 --
 -- A work item: {"job_id", "aid", "dad", "leg": 1|2, "kind", "status", "code", "data"}.
 
-CREATE OR REPLACE FUNCTION hotmesh.engine_cascade(p_items jsonb, p_limit integer DEFAULT 1000)
+-- p_locked: a job the caller has locked already (row locks last until the transaction ends, so
+-- a job locked once is only read again, without another lock).
+DROP FUNCTION IF EXISTS hotmesh.engine_cascade(jsonb, integer);
+CREATE OR REPLACE FUNCTION hotmesh.engine_cascade(
+    p_items jsonb,
+    p_limit integer DEFAULT 1000,
+    p_locked bigint DEFAULT NULL
+)
 RETURNS integer
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_queue jsonb := p_items;
-    v_item  jsonb;
-    v_ran   integer := 0;
-    v_job   hotmesh.jobs;
+    v_queue  jsonb := p_items;
+    v_item   jsonb;
+    v_ran    integer := 0;
+    v_job    hotmesh.jobs;
+    v_job_id bigint;
+    v_locked bigint[] := ARRAY[p_locked];
 BEGIN
     WHILE jsonb_array_length(v_queue) > 0 LOOP
         IF v_ran >= p_limit THEN
@@ -33,7 +42,13 @@ BEGIN
         v_item := v_queue -> 0;
         v_queue := v_queue - 0;
         v_ran := v_ran + 1;
-        SELECT * INTO v_job FROM hotmesh.jobs WHERE id = (v_item ->> 'job_id')::bigint FOR UPDATE;
+        v_job_id := (v_item ->> 'job_id')::bigint;
+        IF v_job_id = ANY (v_locked) THEN
+            SELECT * INTO v_job FROM hotmesh.jobs WHERE id = v_job_id;
+        ELSE
+            SELECT * INTO v_job FROM hotmesh.jobs WHERE id = v_job_id FOR UPDATE;
+            v_locked := v_locked || v_job_id;
+        END IF;
         CONTINUE WHEN NOT FOUND;
         v_queue := v_queue || hotmesh.engine_run(v_job, v_item);
     END LOOP;

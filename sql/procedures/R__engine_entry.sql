@@ -102,7 +102,7 @@ BEGIN
         'job_id', v_job_id, 'aid', v_aid, 'dad', v_dad,
         'leg', 2, 'kind', 'response', 'status', v_status,
         'code', v_code,
-        'data', coalesce(p_response -> 'data', '{}'::jsonb))));
+        'data', coalesce(p_response -> 'data', '{}'::jsonb))), p_locked => v_job_id);
     outcome := 'applied';
 END
 $$;

@@ -161,7 +161,9 @@ BEGIN
     v_started := hotmesh.engine_start_job(p_app_id, p_topic, p_data,
                                           coalesce(p_context -> 'metadata', '{}'::jsonb),
                                           p_pending);
-    v_ran := hotmesh.engine_cascade(v_started -> 'items');  -- (no PERFORM: no executor)
+    -- (an assignment, not PERFORM: no executor; the new job needs no lock, nobody sees it yet)
+    v_ran := hotmesh.engine_cascade(v_started -> 'items',
+                                    p_locked => (v_started ->> 'job_id')::bigint);
     RETURN v_started ->> 'key';
 END
 $$;

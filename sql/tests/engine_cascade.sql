@@ -2,7 +2,7 @@
 -- engine_children (the transitions taken: codes, conditions, gates, YAML order),
 -- engine_settle (the semaphore) and engine_leg2's refusal of late items.
 BEGIN;
-SELECT plan(31);
+SELECT plan(32);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -245,6 +245,13 @@ SELECT is(hotmesh.engine_cascade(jsonb_build_array(
 SELECT results_eq($$SELECT stream_name FROM hotmesh.worker_streams WHERE job_key = 'c-2' ORDER BY id$$,
                   $$VALUES ('casc.a'::text), ('casc.c')$$,
                   'the item''s leg 2 ran and the cascade went on to its child');
+SELECT hotmesh.pub('casc', 'casc.start', '{"id": "c-3"}');
+SELECT is(hotmesh.engine_cascade(jsonb_build_array(
+              jsonb_build_object('job_id', (pg_temp.job('c-3')).id, 'aid', 'a', 'dad', ',0,0',
+                                 'leg', 2, 'kind', 'response', 'status', 'success', 'code', 422,
+                                 'data', '{}'::jsonb)),
+              p_locked => (pg_temp.job('c-3')).id),
+          2, 'a cascade told its job is locked already runs the same items');
 SELECT lives_ok(
     $$SELECT hotmesh.engine_cascade('[{"job_id": -1, "aid": "a", "dad": ",0,0", "leg": 1}]')$$,
     'an item for a job that does not exist is skipped');
