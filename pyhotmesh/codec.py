@@ -137,7 +137,7 @@ def encode_response(response: dict[str, Any]) -> dict[str, Any]:
 
 def _decode_tree(value: Any, where: str, path: list[str]) -> Any:
     if type(value) is dict:
-        if is_encoded(value):
+        if len(value) == 1 and is_encoded(value):  # the length first: most dicts are not
             # an encoded value is decoded once: what it holds is the caller's data, as written
             return decode_value(value, f"{where} {'.'.join(path)}" if path else where)
         items = value.items()

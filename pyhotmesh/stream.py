@@ -9,7 +9,9 @@ a publish that committed before the connection broke would be published twice.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,6 +80,20 @@ class Streams:
         self.pool = pool
         self.app_id = app_id
         self.reconnect_for = reconnect_for
+
+    def holding_connection(self) -> "Streams":
+        """These streams, calling through one pool connection and cursor kept between calls:
+        for a loop that calls all the time (the pool's checkout and return and a new cursor
+        cost about as much as a short call itself). One caller at a time;
+        ``release_connection()`` gives the connection back."""
+        held = copy.copy(self)
+        held.pool = HeldConnection(self.pool)
+        return held
+
+    async def release_connection(self) -> None:
+        """Give back the connection ``holding_connection`` kept (a no-op otherwise)."""
+        if isinstance(self.pool, HeldConnection):
+            await self.pool.release()
 
     async def publish(
         self,
@@ -185,8 +201,9 @@ class Streams:
         self, answers: list[tuple[StreamMessage, Mapping[str, Any]]]
     ) -> list[str]:
         """Many responses in one transaction; the outcome of each, in order."""
+        # arrays in binary: the text form escapes every JSON element with a regex
         rows = await self._fetch(
-            f"SELECT id, outcome FROM hotmesh.{self.functions['respond_batch']}(%s, %s)",
+            f"SELECT id, outcome FROM hotmesh.{self.functions['respond_batch']}(%b, %b)",
             ([m.id for m, _ in answers], [Jsonb(dict(r)) for _, r in answers]))
         outcomes = dict(rows)
         return [outcomes.get(m.id, "lost") for m, _ in answers]
@@ -251,7 +268,7 @@ class Streams:
         held = list(messages)
         if not held:
             return set()
-        placeholders = ", ".join(["%s"] * (3 + len(extra)))
+        placeholders = ", ".join(["%s", "%b", "%b", *["%s"] * len(extra)])  # arrays in binary
         rows = await self._fetch(
             f"SELECT id FROM hotmesh.{self.functions[call]}({placeholders}) AS id",
             (consumer, [m.id for m in held], [m.delivery for m in held], *extra),
@@ -259,11 +276,65 @@ class Streams:
         return {row[0] for row in rows}
 
     async def _fetch(self, query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        pool = self.pool
+        if isinstance(pool, HeldConnection):
+            return await retry_on_disconnect(lambda: pool.fetchall(query, params),
+                                             self.reconnect_for)
+
         async def call() -> list[tuple[Any, ...]]:
-            async with self.pool.connection() as conn:
+            async with pool.connection() as conn:
                 return await (await conn.execute(query, params)).fetchall()
 
         return await retry_on_disconnect(call, self.reconnect_for)
+
+
+class HeldConnection:
+    """A pool connection (and a cursor on it) kept between the calls of one caller; also
+    usable as the pool (``connection()``). It goes back to the pool when a call fails (the
+    pool replaces a broken connection) and after ``hold_for`` seconds (so the pool's
+    max_lifetime still applies)."""
+
+    def __init__(self, pool: AsyncConnectionPool, hold_for: float = 60.0) -> None:
+        self.pool = pool
+        self.hold_for = hold_for
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._cursor: psycopg.AsyncCursor[Any] | None = None
+        self._until = 0.0
+
+    async def fetchall(self, query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        cursor = self._cursor
+        if cursor is None:
+            cursor = self._cursor = (await self._connect()).cursor()
+        try:
+            await cursor.execute(query, params)
+            rows = await cursor.fetchall()
+        except BaseException:
+            await self.release()
+            raise
+        if time.monotonic() > self._until:
+            await self.release()
+        return rows
+
+    def connection(self) -> "HeldConnection":
+        return self
+
+    async def __aenter__(self) -> psycopg.AsyncConnection[Any]:
+        return await self._connect()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None or time.monotonic() > self._until:
+            await self.release()
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        if self._conn is None:
+            self._conn = await self.pool.getconn()
+            self._until = time.monotonic() + self.hold_for
+        return self._conn
+
+    async def release(self) -> None:
+        conn, self._conn, self._cursor = self._conn, None, None
+        if conn is not None:
+            await self.pool.putconn(conn)
 
 
 async def retry_on_disconnect(call: Callable[[], Awaitable[T]], within: float) -> T:

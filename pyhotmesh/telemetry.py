@@ -35,7 +35,7 @@ import logging
 import os
 import sys
 from collections import OrderedDict
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, ContextManager, Iterator, Mapping, Sequence
 
 try:  # the optional extra: pip install 'pyhotmesh[telemetry]'
     from opentelemetry import trace as otel_trace
@@ -212,15 +212,19 @@ class _Execute:
         return response
 
 
-_NO_EXECUTE = _Execute(None)
+# off, the span helpers of the worker's hot path return these (no generator per message)
+_NO_EXECUTE = contextlib.nullcontext(_Execute(None))
+
+
+def execute_span(app_id: str, message: Any) -> ContextManager[_Execute]:
+    """Around a worker callback: the EXECUTE span (an exception sets its status to ERROR)."""
+    if not enabled():
+        return _NO_EXECUTE
+    return _execute_span(app_id, message)
 
 
 @contextlib.contextmanager
-def execute_span(app_id: str, message: Any) -> Iterator[_Execute]:
-    """Around a worker callback: the EXECUTE span (an exception sets its status to ERROR)."""
-    if not enabled():
-        yield _NO_EXECUTE
-        return
+def _execute_span(app_id: str, message: Any) -> Iterator[_Execute]:
     metadata = message.data.get("metadata") or {}
     aid = metadata.get("aid")
     topic = metadata.get("topic") or message.stream
@@ -257,17 +261,21 @@ class _Respond:
         return outcomes
 
 
-_NO_RESPOND = _Respond([])
+_NO_RESPOND = contextlib.nullcontext(_Respond([]))
 
 
-@contextlib.contextmanager
 def respond_spans(app_id: str,
-                  answers: Sequence[tuple[Any, Mapping[str, Any]]]) -> Iterator[_Respond]:
+                  answers: Sequence[tuple[Any, Mapping[str, Any]]]) -> ContextManager[_Respond]:
     """Around the engine call answering workers' messages (one call may answer a batch): one
     WORKER/<app>/<activity>/2 span per message, each a child of its callback's span."""
     if not enabled():
-        yield _NO_RESPOND
-        return
+        return _NO_RESPOND
+    return _respond_spans(app_id, answers)
+
+
+@contextlib.contextmanager
+def _respond_spans(app_id: str,
+                   answers: Sequence[tuple[Any, Mapping[str, Any]]]) -> Iterator[_Respond]:
     tracer = _tracer()
     spans = []
     for message, response in answers:

@@ -110,7 +110,7 @@ class Worker:
         self._to_ack: list[StreamMessage] = []
         self._to_respond: list[tuple[StreamMessage, dict[str, Any]]] = []
         self._settling: set[int] = set()  # being failed: no heartbeat needed any more
-        self._ack_wake = asyncio.Event()
+        self._idle_lanes: list[asyncio.Future[None]] = []  # answer lanes waiting for work
         self._wake = asyncio.Event()
         self._slot_free = asyncio.Event()
         self._stopping = False
@@ -119,6 +119,7 @@ class Worker:
         self._registered = False  # in hotmesh.stream_listeners: publishers notify us
         self._tasks: list[asyncio.Task[None]] = []
         self._ackers: list[asyncio.Task[None]] = []
+        self._held: list[Streams] = []  # the loops' own connections (holding_connection)
 
     @property
     def streams(self) -> Streams:
@@ -129,10 +130,12 @@ class Worker:
     async def start(self) -> "Worker":
         if self.secured:
             await check_login(self.conninfo)
+        lanes = 0 if self.readonly else min(self.concurrency, ANSWER_LANES)
         self._pool = AsyncConnectionPool(
             self.conninfo,
             min_size=1,
-            max_size=self.concurrency + 2,
+            # the consume loop and the answer lanes keep a connection each, on top
+            max_size=self.concurrency + 2 + (lanes + 1 if lanes else 0),
             kwargs={"autocommit": True},
             open=False,
             name=f"hotmesh-{self.guid}",
@@ -145,16 +148,19 @@ class Worker:
             except BaseException:  # e.g. a worker role not allowed this topic: no pool left open
                 await self._pool.close()
                 raise
+            # the loops that call on every step keep their own connection (holding_connection)
+            self._held = [self._streams.holding_connection() for _ in range(lanes + 1)]
             self._tasks = [
-                asyncio.create_task(self._consume(), name=f"{self.guid}-consume"),
+                asyncio.create_task(self._consume(self._held[0]), name=f"{self.guid}-consume"),
                 asyncio.create_task(self._listen(channel), name=f"{self.guid}-listen"),
                 asyncio.create_task(self._heartbeat(), name=f"{self.guid}-heartbeat"),
             ]
             # answering runs the engine's next steps: up to ANSWER_LANES calls at once, so a
             # busy worker keeps more than one database backend working
             self._ackers = [
-                asyncio.create_task(self._ack_loop(), name=f"{self.guid}-ack{lane}")
-                for lane in range(min(self.concurrency, ANSWER_LANES))]
+                asyncio.create_task(self._ack_loop(self._held[lane + 1]),
+                                    name=f"{self.guid}-ack{lane}")
+                for lane in range(lanes)]
         log.info("worker %s consuming %s/%s", self.guid, self.app_id, self.topic)
         return self
 
@@ -179,27 +185,30 @@ class Worker:
                 log.info("worker %s released %d unfinished messages", self.guid,
                          len(released or ()))
         if self._ackers:
-            self._ack_wake.set()
+            self._wake_lanes(all_of_them=True)
             await asyncio.gather(*self._ackers)  # they end once nothing is left to answer
         if self._registered:
             await self._safely(self.streams.listen_busy(self._channel, self.guid))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for held in self._held:
+            await held.release_connection()
         if self._pool is not None:
             await self._pool.close()
         log.info("worker %s stopped (%s)", self.guid, dict(self.counts))
 
     # -- the consume loop ------------------------------------------------------------------
 
-    async def _consume(self) -> None:
+    async def _consume(self, streams: Streams) -> None:
         errors = 0
+        loop = asyncio.get_running_loop()
         while not self._stopping:
             free = self.concurrency - len(self._running)
             if free <= 0:
                 self._slot_free.clear()  # before any await: a slot freed meanwhile counts
                 if self._registered and await self._safely(
-                        self.streams.listen_busy(self._channel, self.guid)):
+                        streams.listen_busy(self._channel, self.guid)):
                     self._registered = False  # fully busy: nobody needs to wake us
                 await self._slot_free.wait()
                 continue
@@ -211,7 +220,7 @@ class Worker:
             wanted = min(free, self.batch_size)
             self._wake.clear()
             try:
-                messages = await self.streams.dequeue(
+                messages = await streams.dequeue(
                     self.topic, self.guid, wanted, self.lease_ms
                 )
                 errors = 0
@@ -226,15 +235,18 @@ class Worker:
                 self._running[message.id] = (message, task)
             if len(messages) < wanted and not self._registered and self._listener_pid:
                 # out of work: ask to be woken, then look once more before sleeping
-                self._registered = bool(await self._safely(self.streams.listen_idle(
+                self._registered = bool(await self._safely(streams.listen_idle(
                     self._channel, self.guid, self._listener_pid)))
                 if self._registered:
                     continue
             if len(messages) < wanted and not self._stopping:
+                # woken by NOTIFY, a stop, or the poll interval (a timer, not wait_for: no
+                # task per wait); _wake is cleared before the next dequeue
+                timer = loop.call_later(self.poll_interval, self._wake.set)
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-                except asyncio.TimeoutError:
-                    pass
+                    await self._wake.wait()
+                finally:
+                    timer.cancel()
 
     async def _process(self, message: StreamMessage) -> None:
         try:
@@ -268,26 +280,34 @@ class Worker:
                 self._to_respond.append((message, response))
             else:
                 self._to_ack.append(message)
-            self._ack_wake.set()
+            self._wake_lanes()
         finally:
             self._running.pop(message.id, None)
             self._settling.discard(message.id)
             self._slot_free.set()
+            if self._stopping and not self._running:
+                self._wake_lanes(all_of_them=True)  # the last one: idle lanes may end now
 
-    async def _ack_loop(self) -> None:
+    async def _ack_loop(self, streams: Streams) -> None:
         """Ack and answer finished messages, as many per call as finished while the last call
         ran (one transaction for a batch of engine responses). Several of these loops share
         the queues: while one waits on its call, another takes what finished meanwhile."""
+        loop = asyncio.get_running_loop()
         while True:
-            await self._ack_wake.wait()
-            self._ack_wake.clear()
+            if not (self._to_respond or self._to_ack):
+                if self._stopping and not self._running:
+                    return
+                idle = loop.create_future()
+                self._idle_lanes.append(idle)
+                await idle
+                continue
             while self._to_respond:
                 answers, self._to_respond = self._to_respond, []
                 with telemetry.respond_spans(self.app_id, answers) as spans:
-                    spans.record(await self._respond(answers))
+                    spans.record(await self._respond(answers, streams))
             while self._to_ack:
                 batch, self._to_ack = self._to_ack, []
-                acked = await self._safely(self.streams.ack(self.guid, batch))
+                acked = await self._safely(streams.ack(self.guid, batch))
                 if acked is None:
                     continue
                 self.counts["acked"] += len(acked)
@@ -296,16 +316,24 @@ class Worker:
                         self.counts["lease_lost"] += 1
                         log.warning("worker %s: lease on message %s was lost before the ack",
                                     self.guid, message.id)
-            if self._stopping and not self._running and not self._to_respond:
-                return
 
-    async def _respond(self, answers: list[tuple[StreamMessage, dict[str, Any]]]
-                       ) -> list[str] | None:
+    def _wake_lanes(self, all_of_them: bool = False) -> None:
+        """Wake an idle answer lane (one is enough for what just finished: an Event would
+        wake every lane, all but one for nothing), or all of them when stopping."""
+        while self._idle_lanes:
+            idle = self._idle_lanes.pop()
+            if not idle.done():
+                idle.set_result(None)
+                if not all_of_them:
+                    return
+
+    async def _respond(self, answers: list[tuple[StreamMessage, dict[str, Any]]],
+                       streams: Streams) -> list[str] | None:
         """Answer the engine; returns respond's outcome per message (None: not delivered)."""
         if len(answers) == 1:
             # alone: respond and take the step it enqueues in the same call (lowest latency)
             message, response = answers[0]
-            answered = await self._safely(self.streams.respond_next(
+            answered = await self._safely(streams.respond_next(
                 self.guid, message, response, 0 if self._stopping or self.throttle.ms else 1,
                 self.lease_ms))
             if answered is None:
@@ -315,7 +343,7 @@ class Worker:
             for held in following:
                 self._running[held.id] = (held, asyncio.create_task(self._process(held)))
         else:
-            outcomes = await self._safely(self.streams.respond_batch(answers)) or []
+            outcomes = await self._safely(streams.respond_batch(answers)) or []
         for outcome in outcomes:
             key = "responded" if outcome == "applied" else outcome.split(":")[0]
             self.counts[key] += 1
@@ -378,11 +406,14 @@ class Worker:
                     log.warning("worker %s: lease on message %s lost", self.guid, message.id)
 
 
+_RESPONSE_KEYS = frozenset(("data", "metadata", "status", "code"))
+
+
 def _engine_response(result: Any) -> dict[str, Any]:
     """A callback's result as the engine's response: HotMesh's {metadata, data, status?,
     code?}, or a plain value taken as the data. It must be JSON: anything else fails the
     message like an exception would."""
-    if isinstance(result, dict) and {"data", "metadata", "status", "code"} & set(result):
+    if isinstance(result, dict) and not _RESPONSE_KEYS.isdisjoint(result):
         response = {key: result[key] for key in ("data", "status", "code") if key in result}
     else:
         response = {"data": result if result is not None else {}}
