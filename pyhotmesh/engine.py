@@ -104,6 +104,7 @@ class HotMesh:
         self._listener_pid: int | None = None
         self._listening = False
         self._listener_ready = asyncio.Event()
+        self._listener_started = False
         self._last_interest = 0.0
         # the quorum (pyhotmesh/quorum.py): this instance's engine and workers as members
         self.quorum: Quorum | None = None
@@ -138,7 +139,6 @@ class HotMesh:
         try:
             channel = await instance._fetch_value("SELECT hotmesh.job_channel(%s)", (app_id,))
             instance._job_channel = channel
-            instance._tasks.append(asyncio.create_task(instance._listen(channel)))
             instance.quorum = await Quorum(app_id, conninfo, pool, instance.guid).start(
                 [Member(instance.guid, "engine", instance._throttle, instance.counts)])
             if not instance._readonly:
@@ -448,6 +448,11 @@ class HotMesh:
         self._last_interest = asyncio.get_running_loop().time()
         if self._listening:
             return
+        if not self._listener_started:
+            # LISTEN only once something waits or subscribes: a process that never does (a
+            # worker host) would otherwise receive every completion another one asked for
+            self._listener_started = True
+            self._tasks.append(asyncio.create_task(self._listen(self._job_channel)))
         try:
             await asyncio.wait_for(self._listener_ready.wait(), 10)
             await self._fetch_value("SELECT 1 FROM hotmesh.listen_idle(%s, %s, %s)",

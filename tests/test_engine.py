@@ -117,6 +117,25 @@ async def test_sequence_of_three_workers(mesh):
     assert await hm.get_status(output["metadata"]["jid"]) == 0
 
 
+async def test_only_an_instance_that_waits_listens_for_completions(mesh, db):
+    """A worker host never waits on jobs: it must not LISTEN to (and receive) the completions
+    another instance asked for."""
+    worker_host = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": double}],
+                             readonly=True)
+    client = await mesh("seq", "", readonly=True)
+
+    def listeners() -> int:
+        return db.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query = %s",
+            (f'LISTEN "{worker_host._job_channel}"',)).fetchone()[0]
+
+    assert listeners() == 0
+    output = await client.pubsub("seq.start", {"n": 1})
+    assert output["data"]["result"] == 8
+    assert listeners() == 1  # the client's, not the worker host's
+    assert not worker_host._finished
+
+
 async def test_pub_then_get_state_and_export(mesh):
     hm = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": double}])
     job_id = await hm.pub("seq.start", {"n": 1})
