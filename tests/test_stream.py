@@ -34,6 +34,20 @@ async def test_publish_dequeue_ack_round_trip(streams):
         "ready": 0, "delayed": 0, "in_flight": 1, "done": 2, "dead_lettered": 0}
 
 
+async def test_a_heartbeat_never_waits_on_a_message_being_settled(dsn, streams):
+    """A heartbeat skips a message another transaction has locked (an answer in flight):
+    waiting for it could deadlock with a batch of answers that locks in another order."""
+    await streams.publish("t", [{"data": {"n": i}} for i in range(2)])
+    held = await streams.dequeue("t", "me", 10, 5000)
+    async with await psycopg.AsyncConnection.connect(dsn) as settling:
+        await settling.execute("SELECT 1 FROM hotmesh.worker_streams WHERE id = %s FOR UPDATE",
+                               (held[0].id,))
+        kept = await asyncio.wait_for(streams.heartbeat("me", held, 5000), 5)
+        assert kept == {held[1].id}
+        await settling.rollback()
+    assert await streams.heartbeat("me", held, 5000) == {m.id for m in held}
+
+
 async def test_dequeue_orders_by_priority_then_id(streams):
     low = await streams.publish("p", {"data": "low"})
     high = await streams.publish("p", {"data": "high"}, priority=5)

@@ -29,7 +29,8 @@ BEGIN
 END
 $$;
 
--- Heartbeat: extend the leases still held to now + p_lease_ms; returns the ids still held.
+-- Heartbeat: extend the leases still held to now + p_lease_ms; returns the ids still held
+-- (a message another transaction has locked is left out: see below).
 CREATE OR REPLACE FUNCTION hotmesh.stream_heartbeat(
     p_consumer text,
     p_ids bigint[],
@@ -46,15 +47,24 @@ BEGIN
             p_lease_ms
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- SKIP LOCKED: a message locked right now is being settled (answered, acked) or
+    -- reclaimed, and needs no longer lease. Waiting for it instead would deadlock with a
+    -- batch of answers that locks the same messages in another order (by job).
     RETURN QUERY
+    WITH held AS MATERIALIZED (
+        SELECT s.id
+        FROM hotmesh.worker_streams s
+        JOIN unnest(p_ids, p_deliveries) AS h (id, delivery)
+          ON s.id = h.id AND s.deliveries = h.delivery
+        WHERE s.reserved_by = p_consumer
+          AND s.reserved_at IS NOT NULL
+          AND s.expired_at IS NULL
+        FOR UPDATE OF s SKIP LOCKED
+    )
     UPDATE hotmesh.worker_streams s
     SET lease_expires_at = hotmesh.now() + p_lease_ms * interval '1 millisecond'
-    FROM unnest(p_ids, p_deliveries) AS held (id, delivery)
+    FROM held
     WHERE s.id = held.id
-      AND s.deliveries = held.delivery
-      AND s.reserved_by = p_consumer
-      AND s.reserved_at IS NOT NULL
-      AND s.expired_at IS NULL
     RETURNING s.id;
 END
 $$;
