@@ -105,6 +105,9 @@ class HotMesh:
         self._listening = False
         self._listener_ready = asyncio.Event()
         self._listener_started = False
+        self._listen_epoch = 0  # bumped whenever the registration lapses
+        # jobs published while registered: id -> (gid, epoch), for wait_for
+        self._announced: OrderedDict[str, tuple[str, int]] = OrderedDict()
         self._last_interest = 0.0
         # the quorum (pyhotmesh/quorum.py): this instance's engine and workers as members
         self.quorum: Quorum | None = None
@@ -257,18 +260,27 @@ class HotMesh:
                   context: Mapping[str, Any] | None = None,
                   pending: int | None = None) -> str:
         """Start a job on the graph subscribed to ``topic``; returns its job id."""
+        announced = self._listening  # its completion will be NOTIFied to us
         with telemetry.job_span(self.app_id, topic, context) as span:
             context = span.context  # with the trace ids when telemetry is on
             try:
-                job_id = span.started(await self._fetch_value(
-                    "SELECT hotmesh.pub(%s, %s, %s, %s, %s)",
+                job_id, gid = await self._fetch_row(
+                    "SELECT job_key, job_gid FROM hotmesh.pub_job(%s, %s, %s, %s, %s)",
                     (self.app_id, topic, Jsonb(codec.encode_payload(dict(data or {}))),
-                     Jsonb(dict(context)) if context is not None else None, pending)))
+                     Jsonb(dict(context)) if context is not None else None, pending))
+                span.started(job_id)
             except psycopg.errors.UniqueViolation as exc:
                 raise DuplicateJobError(str(exc.diag.message_primary)) from None
         # a notice kept from an earlier job of this id (expired, id reused) is not this one's
-        # (should this job's own notice be dropped too, wait_for reads the state instead)
-        self._finished.pop(job_id, None)
+        if self._finished.get(job_id, {}).get("gid") != gid:
+            self._finished.pop(job_id, None)
+        if announced:
+            # wait_for may trust the notice instead of asking for the status, as long as the
+            # registration that was in place at pub still is (see _listen_epoch)
+            self._last_interest = asyncio.get_running_loop().time()
+            self._announced[job_id] = (gid, self._listen_epoch)
+            while len(self._announced) > 10_000:
+                self._announced.popitem(last=False)
         return job_id
 
     async def pubsub(self, topic: str, data: Mapping[str, Any] | None = None,
@@ -283,12 +295,26 @@ class HotMesh:
         """Wait until a job completes (NOTIFY, with polling as the safety net)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        future = self._waiters.setdefault(job_id, loop.create_future())
+        gid, epoch = self._announced.pop(job_id, (None, None))
         await self._listen_for_jobs()
+        # a job published while we were registered (and still are) cannot finish unnoticed:
+        # its notice is awaited without asking for the status first
+        trusted = gid is not None and self._listening and epoch == self._listen_epoch
+
+        def notice() -> dict | None:  # the job's completion notice, if it came
+            event = self._finished.get(job_id)
+            return event if event is not None and (gid is None or event.get("gid") == gid) \
+                else None
+
         try:
             while True:
-                if job_id in self._finished or (await self.get_status(job_id)) <= 0:
-                    return await self._output_of(job_id, self._finished.get(job_id))
+                # registered before looking, so that a notice arriving meanwhile wakes us
+                future = self._waiters.get(job_id)
+                if future is None or future.done():  # (done: looked at below already)
+                    future = self._waiters[job_id] = loop.create_future()
+                if notice() is not None or (
+                        not trusted and (await self.get_status(job_id)) <= 0):
+                    return await self._output_of(job_id, notice())
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     raise PubSubTimeoutError(
@@ -296,7 +322,7 @@ class HotMesh:
                 try:
                     await asyncio.wait_for(asyncio.shield(future), min(remaining, 1.0))
                 except asyncio.TimeoutError:
-                    continue
+                    trusted = False  # a notice lost with a dropped listener: ask from now on
         finally:
             self._waiters.pop(job_id, None)
 
@@ -432,9 +458,12 @@ class HotMesh:
 
     # -- internals ---------------------------------------------------------------------------
 
-    async def _fetch_value(self, query: str, params: tuple) -> Any:
+    async def _fetch_row(self, query: str, params: tuple) -> Any:
         async with self.pool.connection() as conn:
-            row = await (await conn.execute(query, params)).fetchone()
+            return await (await conn.execute(query, params)).fetchone()
+
+    async def _fetch_value(self, query: str, params: tuple) -> Any:
+        row = await self._fetch_row(query, params)
         return row[0] if row else None
 
     async def _job_call(self, query: str, params: tuple) -> Any:
@@ -472,6 +501,7 @@ class HotMesh:
         await self._fetch_value("SELECT 1 FROM hotmesh.listen_busy(%s, %s)",
                                 (self._job_channel, self.guid))
         self._listening = False
+        self._listen_epoch += 1
 
     async def _listen(self, channel: str) -> None:
         """Job completions and emits, for pubsub waiters and subscribers."""
@@ -483,6 +513,7 @@ class HotMesh:
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
                     self._listener_pid = conn.info.backend_pid
                     self._listening = False  # a new session registers again when needed
+                    self._listen_epoch += 1
                     self._listener_ready.set()
                     if self._waiters or self._subscriptions or self._patterns:
                         await self._listen_for_jobs()

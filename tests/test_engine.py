@@ -136,6 +136,58 @@ async def test_only_an_instance_that_waits_listens_for_completions(mesh, db):
     assert not worker_host._finished
 
 
+REUSED = """
+app:
+  id: reuse
+  version: '1'
+  graphs:
+    - subscribes: reuse.start
+      expire: 0.01
+      activities:
+        t1:
+          type: trigger
+          stats: {id: '{$self.input.data.id}'}
+        w1:
+          type: worker
+          topic: reuse.echo
+          input: {maps: {n: '{t1.output.data.n}'}}
+          job: {maps: {n: '{$self.output.data.n}'}}
+      transitions:
+        t1: [{to: w1}]
+"""
+
+
+async def echo_n(message: dict) -> dict:
+    return {"data": {"n": message["data"]["n"]}}
+
+
+async def test_pubsub_waits_on_the_notice_and_tells_a_reused_ids_jobs_apart(mesh):
+    """Registered before pub, pubsub waits on the completion notice without asking for the
+    status; a job id used again (its first job expired 10 ms after) gets its own job's result,
+    not the notice of the first one."""
+    hm = await mesh("reuse", REUSED, [{"topic": "reuse.echo", "callback": echo_n}])
+    asked = []
+    get_status = hm.get_status
+
+    async def counting_get_status(job_id):
+        asked.append(job_id)
+        return await get_status(job_id)
+
+    hm.get_status = counting_get_status
+    first = await hm.pubsub("reuse.start", {"id": "r-1", "n": 1})
+    assert first["data"] == {"n": 1}
+    await asyncio.sleep(0.05)  # the first job expires: its id is free again
+    second = await hm.pubsub("reuse.start", {"id": "r-1", "n": 2})
+    assert second["data"] == {"n": 2}
+    assert first["metadata"]["gid"] != second["metadata"]["gid"]
+    assert asked == [], "the notices sufficed"
+    # a job published before anything waited: wait_for asks for the status
+    await hm._leave_job_channel()
+    job_id = await hm.pub("reuse.start", {"id": "r-2", "n": 3})
+    assert (await hm.wait_for(job_id))["data"] == {"n": 3}
+    assert asked == ["r-2"]
+
+
 async def test_pub_then_get_state_and_export(mesh):
     hm = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": double}])
     job_id = await hm.pub("seq.start", {"n": 1})

@@ -42,7 +42,8 @@ BEGIN
     UPDATE hotmesh.signals SET consumed_at = v_now
     WHERE job_id = v_job.id AND consumed_at IS NULL;
     PERFORM hotmesh.notify_listeners(hotmesh.job_channel(v_job.app_id), jsonb_build_object(
-        'type', 'job', 'jid', v_job.key, 'topic', v_job.topic, 'status', 'interrupted')::text);
+        'type', 'job', 'jid', v_job.key, 'gid', v_job.gid, 'topic', v_job.topic,
+        'status', 'interrupted')::text);
 
     v_md := coalesce(v_job.context -> 'metadata', '{}'::jsonb);
     IF coalesce((p_options ->> 'throw')::boolean, true) AND v_md ? 'pj'

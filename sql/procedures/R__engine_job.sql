@@ -124,7 +124,8 @@ BEGIN
     END IF;
 
     IF p_pending IS NOT NULL THEN
-        RETURN jsonb_build_object('key', v_key, 'job_id', v_job.id, 'items', '[]'::jsonb);
+        RETURN jsonb_build_object('key', v_key, 'gid', v_job.gid, 'job_id', v_job.id,
+                                  'items', '[]'::jsonb);
     END IF;
     v_children := hotmesh.engine_children(v_job, v_trigger, ',0', 200, v_context,
                                           v_definition -> 'next');
@@ -134,7 +135,8 @@ BEGIN
        AND hotmesh.engine_truthy(v_definition #> '{expressions,emit}', v_context) THEN
         v_items := v_items || hotmesh.engine_emit(v_job.id);
     END IF;
-    RETURN jsonb_build_object('key', v_key, 'job_id', v_job.id, 'items', v_items);
+    RETURN jsonb_build_object('key', v_key, 'gid', v_job.gid, 'job_id', v_job.id,
+                              'items', v_items);
 END
 $$;
 
@@ -148,6 +150,25 @@ CREATE OR REPLACE FUNCTION hotmesh.pub(
     p_pending integer DEFAULT NULL
 )
 RETURNS text
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN (SELECT p.job_key FROM hotmesh.pub_job(p_app_id, p_topic, p_data, p_context,
+                                                  p_pending) p);
+END
+$$;
+
+-- pub, returning the job's gid besides its id: completion notices carry the gid, so a waiter
+-- tells this job's notice from one of an earlier job with the same id.
+CREATE OR REPLACE FUNCTION hotmesh.pub_job(
+    p_app_id text,
+    p_topic text,
+    p_data jsonb DEFAULT '{}',
+    p_context jsonb DEFAULT NULL,
+    p_pending integer DEFAULT NULL,
+    OUT job_key text,
+    OUT job_gid text
+)
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -164,7 +185,8 @@ BEGIN
     -- (an assignment, not PERFORM: no executor; the new job needs no lock, nobody sees it yet)
     v_ran := hotmesh.engine_cascade(v_started -> 'items',
                                     p_locked => (v_started ->> 'job_id')::bigint);
-    RETURN v_started ->> 'key';
+    job_key := v_started ->> 'key';
+    job_gid := v_started ->> 'gid';
 END
 $$;
 
@@ -218,7 +240,7 @@ BEGIN
     -- the notification carries the job's output when it fits (NOTIFY payloads end at 8000
     -- bytes), so a waiter need not read it back
     v_notice := jsonb_build_object(
-        'type', 'job', 'jid', v_job.key, 'topic', v_job.topic,
+        'type', 'job', 'jid', v_job.key, 'gid', v_job.gid, 'topic', v_job.topic,
         'publishes', v_graph ->> 'publishes',
         'status', CASE WHEN p_error IS NOT NULL THEN 'error' ELSE 'done' END);
     v_output := jsonb_build_object('metadata', hotmesh.engine_job_metadata(v_job),
@@ -264,7 +286,7 @@ BEGIN
         RETURN '[]'::jsonb;  -- closed: its completion announced the final state already
     END IF;
     PERFORM hotmesh.notify_listeners(hotmesh.job_channel(v_job.app_id), jsonb_build_object(
-               'type', 'emit', 'jid', v_job.key, 'topic', v_job.topic,
+               'type', 'emit', 'jid', v_job.key, 'gid', v_job.gid, 'topic', v_job.topic,
                'publishes', s.graph ->> 'publishes', 'status', 'emit')::text)
     FROM hotmesh.graph_subscriptions s
     WHERE s.app_id = v_job.app_id AND s.version = v_job.version AND s.topic = v_job.topic;

@@ -1,7 +1,7 @@
 -- Starting jobs: hotmesh.pub and hotmesh.engine_start_job (job id, duplicate jobs, unknown
 -- topics, apps without an active version, pending jobs).
 BEGIN;
-SELECT plan(40);
+SELECT plan(41);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -318,6 +318,12 @@ SELECT results_eq(
 SELECT isnt((SELECT gid FROM hotmesh.jobs WHERE key = 'given-1' AND is_live),
             (SELECT gid FROM hotmesh.jobs WHERE key = 'given-1' AND NOT is_live),
             'the new job has a new generation id');
+CREATE TEMP TABLE published AS
+SELECT * FROM hotmesh.pub_job('pub', 'pub.now', '{"v": 4}', '{"metadata": {"jid": "given-2"}}');
+SELECT results_eq(
+    $$SELECT job_key, job_gid FROM published$$,
+    $$SELECT key, gid FROM hotmesh.jobs WHERE key = 'given-2'$$,
+    'pub_job returns the job id and the job''s generation id');
 
 -- Parallel children --------------------------------------------------------------------------
 
