@@ -298,34 +298,47 @@ $$;
 
 -- Many responses in one transaction (a busy worker answers what finished meanwhile at once):
 -- one commit instead of one each. Jobs are taken in id order so that concurrent batches lock
--- in the same order; each response runs in its own subtransaction, so a failing one is
--- reported ('error: …') without undoing the others.
+-- in the same order. A failing response is reported ('error: …') without undoing the others.
+--
+-- The batch is first applied in one subtransaction; only when a response fails is it rolled
+-- back and applied again with a subtransaction per response. (One per response always would
+-- cost each an XID and a pg_subtrans entry, and a batch of more than 64 would overflow the
+-- backend's subtransaction cache, which slows every other session's snapshots.)
 CREATE OR REPLACE FUNCTION hotmesh.respond_batch(p_message_ids bigint[], p_responses jsonb[])
 RETURNS TABLE (id bigint, outcome text)
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_item record;
+    v_ids      bigint[];
+    v_answers  jsonb[];
+    v_outcomes text[] := '{}';
 BEGIN
     IF cardinality(p_message_ids) IS DISTINCT FROM cardinality(p_responses) THEN
         RAISE EXCEPTION 'respond_batch: message ids and responses must be arrays of the same length'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    FOR v_item IN
-        SELECT r.message_id, r.response
-        FROM unnest(p_message_ids, p_responses) AS r (message_id, response)
-        LEFT JOIN hotmesh.worker_streams s ON s.id = r.message_id
-        LEFT JOIN hotmesh.jobs j
-          ON j.app_id = s.app_id AND j.key = s.job_key AND j.gid = s.message #>> '{metadata,gid}'
-        ORDER BY j.id NULLS LAST, r.message_id
-    LOOP
-        id := v_item.message_id;
-        BEGIN
-            outcome := hotmesh.respond(v_item.message_id, v_item.response);
-        EXCEPTION WHEN OTHERS THEN
-            outcome := 'error: ' || SQLERRM;
-        END;
-        RETURN NEXT;
-    END LOOP;
+    SELECT coalesce(array_agg(r.message_id ORDER BY j.id NULLS LAST, r.message_id), '{}'),
+           coalesce(array_agg(r.response ORDER BY j.id NULLS LAST, r.message_id), '{}')
+    INTO v_ids, v_answers
+    FROM unnest(p_message_ids, p_responses) AS r (message_id, response)
+    LEFT JOIN hotmesh.worker_streams s ON s.id = r.message_id
+    LEFT JOIN hotmesh.jobs j
+      ON j.app_id = s.app_id AND j.key = s.job_key AND j.gid = s.message #>> '{metadata,gid}';
+    BEGIN
+        FOR i IN 1 .. cardinality(v_ids) LOOP
+            v_outcomes := v_outcomes || hotmesh.respond(v_ids[i], v_answers[i]);
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        -- one of them failed (and all were undone): again, each on its own
+        v_outcomes := '{}';
+        FOR i IN 1 .. cardinality(v_ids) LOOP
+            BEGIN
+                v_outcomes := v_outcomes || hotmesh.respond(v_ids[i], v_answers[i]);
+            EXCEPTION WHEN OTHERS THEN
+                v_outcomes := v_outcomes || ('error: ' || SQLERRM);
+            END;
+        END LOOP;
+    END;
+    RETURN QUERY SELECT v_ids[i], v_outcomes[i] FROM generate_subscripts(v_ids, 1) i;
 END
 $$;

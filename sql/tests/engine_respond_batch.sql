@@ -1,6 +1,6 @@
 -- respond_batch: many responses in one transaction, each isolated from the others' failures.
 BEGIN;
-SELECT plan(5);
+SELECT plan(7);
 
 -- graph: t1 -> w1 (worker on topic rb.work); the compiled form is written by hand
 SELECT hotmesh.deploy_version('rb', '1', '{}', $json${
@@ -46,6 +46,17 @@ SELECT results_eq(
           ARRAY['{"data": {"v": 9}}', '{"data": {"v": 9}}']::jsonb[])$$,
     $$VALUES ('duplicate'), ('duplicate')$$,
     'answering again is a duplicate');
+SELECT hotmesh.pub('rb', 'rb.start', '{}', '{"metadata": {"jid": "rb-3"}}');
+SELECT hotmesh.pub('rb', 'rb.start', '{}', '{"metadata": {"jid": "rb-4"}}');
+SELECT results_eq(
+    $$SELECT outcome FROM hotmesh.respond_batch(
+          ARRAY(SELECT id FROM hotmesh.worker_streams
+                WHERE stream_name = 'rb.work' AND job_key IN ('rb-3', 'rb-4') ORDER BY id),
+          ARRAY['{"data": {"v": 3}}', '{"data": {"v": 4}}']::jsonb[])$$,
+    $$VALUES ('applied'), ('applied')$$, 'a batch without failures is applied');
+SELECT is((SELECT count(DISTINCT xmin::text)::int FROM hotmesh.worker_streams
+           WHERE stream_name = 'rb.work' AND job_key IN ('rb-3', 'rb-4')), 1,
+          'in one subtransaction, not one per response');
 SELECT throws_ok($$SELECT * FROM hotmesh.respond_batch(ARRAY[1]::bigint[], ARRAY[]::jsonb[])$$,
                  '22023', 'respond_batch: message ids and responses must be arrays of the same length',
                  'the arrays must match');
