@@ -233,7 +233,12 @@ class Worker:
             for message in messages:
                 task = asyncio.create_task(self._process(message))
                 self._running[message.id] = (message, task)
-            if len(messages) < wanted and not self._registered and self._listener_pid:
+            if len(messages) == wanted and self._registered and await self._safely(
+                    streams.listen_busy(self._channel, self.guid)):
+                # a backlog: this loop comes back for more as soon as a slot frees, so a
+                # NOTIFY per published message would only cost the publishers and us
+                self._registered = False
+            elif len(messages) < wanted and not self._registered and self._listener_pid:
                 # out of work: ask to be woken, then look once more before sleeping
                 self._registered = bool(await self._safely(streams.listen_idle(
                     self._channel, self.guid, self._listener_pid)))

@@ -212,6 +212,39 @@ async def test_notification_wakes_an_idle_worker_before_its_poll(dsn, db):
         await worker.stop()
 
 
+async def test_a_worker_with_a_backlog_is_not_notified_and_is_again_once_idle(dsn, db):
+    """Publishers NOTIFY only registered consumers: a worker whose dequeues come back full
+    takes itself off the list (it comes back for more anyway), and goes back on it when it
+    runs dry, so that a message published then still wakes it long before its poll."""
+    got: list[str] = []
+
+    async def callback(message: dict) -> None:
+        got.append(message["data"]["key"])
+        await asyncio.sleep(0.01)
+
+    def registered() -> bool:
+        return db.execute("SELECT count(*) FROM hotmesh.stream_listeners WHERE consumer = %s",
+                          (worker.guid,)).fetchone()[0] == 1
+
+    # never fully busy (more slots than messages): only the full batches tell of the backlog
+    worker = Worker(app_id=APP, topic="backlog", callback=callback, connection=dsn,
+                    concurrency=500, batch_size=5, poll_interval=30)
+    await worker.start()
+    try:
+        await async_wait_until(registered)  # idle: on the list
+        publish(db, "backlog", [f"k{i}" for i in range(200)])
+        seen_off = False
+        while len(got) < 200:
+            seen_off = seen_off or not registered()
+            await asyncio.sleep(0.005)
+        assert seen_off, "the busy worker stayed registered for NOTIFY"
+        await async_wait_until(registered, timeout=10)  # dry again: back on the list
+        publish(db, "backlog", ["late"])
+        await async_wait_until(lambda: "late" in got, timeout=10)  # woken, not polled (30 s)
+    finally:
+        await worker.stop()
+
+
 async def test_runs_at_most_concurrency_callbacks_at_once(dsn, db):
     running = 0
     peak = 0

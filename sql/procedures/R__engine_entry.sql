@@ -297,8 +297,13 @@ END
 $$;
 
 -- Many responses in one transaction (a busy worker answers what finished meanwhile at once):
--- one commit instead of one each. Jobs are taken in id order so that concurrent batches lock
--- in the same order. A failing response is reported ('error: …') without undoing the others.
+-- one commit instead of one each. Responses are applied in the order of their jobs (app, key)
+-- so that concurrent batches lock jobs in the same order. A failing response is reported
+-- ('error: …') without undoing the others.
+--
+-- The jobs' keys are looked up message by message (a LATERAL subquery kept apart by OFFSET 0):
+-- joined as a whole, the plan cached while worker_streams was small is a hash join over a
+-- sequential scan of it, which the session keeps as the table grows.
 --
 -- The batch is first applied in one subtransaction; only when a response fails is it rolled
 -- back and applied again with a subtransaction per response. (One per response always would
@@ -317,13 +322,15 @@ BEGIN
         RAISE EXCEPTION 'respond_batch: message ids and responses must be arrays of the same length'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT coalesce(array_agg(r.message_id ORDER BY j.id NULLS LAST, r.message_id), '{}'),
-           coalesce(array_agg(r.response ORDER BY j.id NULLS LAST, r.message_id), '{}')
+    SELECT coalesce(array_agg(r.message_id ORDER BY k.app_id, k.job_key, r.message_id), '{}'),
+           coalesce(array_agg(r.response ORDER BY k.app_id, k.job_key, r.message_id), '{}')
     INTO v_ids, v_answers
     FROM unnest(p_message_ids, p_responses) AS r (message_id, response)
-    LEFT JOIN hotmesh.worker_streams s ON s.id = r.message_id
-    LEFT JOIN hotmesh.jobs j
-      ON j.app_id = s.app_id AND j.key = s.job_key AND j.gid = s.message #>> '{metadata,gid}';
+    LEFT JOIN LATERAL (
+        SELECT s.app_id, s.job_key FROM hotmesh.worker_streams s
+        WHERE s.id = r.message_id
+        OFFSET 0
+    ) k ON true;
     BEGIN
         FOR i IN 1 .. cardinality(v_ids) LOOP
             v_outcomes := v_outcomes || hotmesh.respond(v_ids[i], v_answers[i]);

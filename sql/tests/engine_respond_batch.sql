@@ -1,6 +1,8 @@
 -- respond_batch: many responses in one transaction, each isolated from the others' failures.
 BEGIN;
-SELECT plan(7);
+SELECT plan(8);
+-- plans as a long-lived worker session ends up with them (see the last test)
+SET LOCAL plan_cache_mode = force_generic_plan;
 
 -- graph: t1 -> w1 (worker on topic rb.work); the compiled form is written by hand
 SELECT hotmesh.deploy_version('rb', '1', '{}', $json${
@@ -57,6 +59,19 @@ SELECT results_eq(
 SELECT is((SELECT count(DISTINCT xmin::text)::int FROM hotmesh.worker_streams
            WHERE stream_name = 'rb.work' AND job_key IN ('rb-3', 'rb-4')), 1,
           'in one subtransaction, not one per response');
+-- the messages' jobs are looked up by index: a plan that scans worker_streams, cached while
+-- the table is small, would read the whole table on every batch as it grows
+SELECT hotmesh.pub('rb', 'rb.start', '{}', jsonb_build_object('metadata', jsonb_build_object('jid', 'rb-' || n)))
+FROM generate_series(5, 8) n;
+CREATE TEMP TABLE batch AS
+SELECT array_agg(id ORDER BY id) AS ids, array_agg('{"data": {"v": 5}}'::jsonb) AS answers
+FROM hotmesh.worker_streams WHERE stream_name = 'rb.work' AND expired_at IS NULL;
+CREATE TEMP TABLE scans AS
+SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relid = 'hotmesh.worker_streams'::regclass;
+SELECT count(*) FROM batch, hotmesh.respond_batch(batch.ids, batch.answers);
+SELECT is((SELECT s.seq_scan - b.seq_scan FROM pg_stat_xact_user_tables s, scans b
+           WHERE s.relid = 'hotmesh.worker_streams'::regclass), 0::bigint,
+          'a batch reads worker_streams by index, never by a scan of the table');
 SELECT throws_ok($$SELECT * FROM hotmesh.respond_batch(ARRAY[1]::bigint[], ARRAY[]::jsonb[])$$,
                  '22023', 'respond_batch: message ids and responses must be arrays of the same length',
                  'the arrays must match');
