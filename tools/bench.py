@@ -14,6 +14,11 @@ callbacks at once while the bench publishes (4 connections); figures are workflo
 (and their ratio to the queue-step ceiling), commits per workflow (pg_stat_database), and the
 p50/p99 latency of a single workflow under light load (pubsub, one at a time).
 
+CPU (when the server runs on this machine): milliseconds of CPU per queue-step message
+(server and pgbench) and per W1 step (server, worker process, publishing client), and their
+ratio. When both runs keep the CPUs busy, that ratio is what bounds W1's ratio of rates; when
+the ceiling is bound by the disk's flushes instead, it is not.
+
 Runs on its own throwaway Postgres unless --dsn is given (then it creates a scratch database).
 """
 
@@ -27,6 +32,7 @@ import resource
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,10 +48,12 @@ from psycopg.conninfo import make_conninfo  # noqa: E402
 from psycopg_pool import AsyncConnectionPool  # noqa: E402
 
 from pyhotmesh.engine import HotMesh  # noqa: E402
-from pyhotmesh.local_postgres import ThrowawayPostgres, libpq_environment  # noqa: E402
+from pyhotmesh.local_postgres import (  # noqa: E402
+    LocalPostgresError, ThrowawayPostgres, find_bindir, libpq_environment)
 from pyhotmesh.migrate import migrate  # noqa: E402
 from pyhotmesh.stream import Streams  # noqa: E402
 from pyhotmesh.worker import Worker  # noqa: E402
+from server_cpu import postmaster_pid, server_cpu_seconds  # noqa: E402  (tools/ is on the path)
 
 INSERT_SCRIPT = "INSERT INTO bench_insert (payload) VALUES ('{\"n\": 1}');\n"
 QUEUE_SCRIPT = """\
@@ -60,23 +68,63 @@ DELETE FROM bench_queue q USING claimed WHERE q.id = claimed.id;
 # -- the pgbench ceiling ---------------------------------------------------------------------
 
 
-def pgbench(dsn: str, script: str, clients: int, seconds: int) -> float:
-    """Transactions (script runs) per second."""
+def _pgbench() -> str:
+    """The server's own pgbench when its binaries are found, else the one on PATH."""
+    try:
+        return shutil.which("pgbench", path=str(find_bindir())) or "pgbench"
+    except LocalPostgresError:
+        return "pgbench"
+
+
+class CPUMeter:
+    """CPU seconds of the server (when it is local) and of this process's waited-for children
+    (pgbench, the worker process) over a measured stretch."""
+
+    def __init__(self, dsn: str) -> None:
+        self.postmaster = postmaster_pid(dsn)
+
+    def read(self) -> tuple[float | None, float, float]:
+        server = server_cpu_seconds(self.postmaster) if self.postmaster else None
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return (server, children.ru_utime + children.ru_stime, own.ru_utime + own.ru_stime)
+
+    def since(self, start: tuple[float | None, float, float],
+              wait: bool = True) -> dict[str, float | None]:
+        if wait:
+            time.sleep(0.2)  # exited backends are reaped (and their time handed on) meanwhile
+        now = self.read()
+        return {"server": None if start[0] is None else now[0] - start[0],
+                "children": now[1] - start[1], "own": now[2] - start[2]}
+
+
+def pgbench(dsn: str, script: str, clients: int, seconds: int,
+            meter: CPUMeter | None = None) -> dict[str, float | None]:
+    """Transactions (script runs) per second, and with a meter the CPU milliseconds per
+    transaction of the server and of pgbench."""
     env = libpq_environment(dsn)
+    start = meter.read() if meter else None
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
         handle.write(script)
     try:
         result = subprocess.run(
-            ["pgbench", "-n", "-M", "prepared", "-c", str(clients),
+            [_pgbench(), "-n", "-M", "prepared", "-c", str(clients),
              "-j", str(min(clients, os.cpu_count() or 1)), "-T", str(seconds), "-f", handle.name],
             capture_output=True, text=True, env=env, check=True,
         )
     finally:
         os.unlink(handle.name)
     match = re.search(r"tps = ([\d.]+)", result.stdout)
-    if not match:
+    processed = re.search(r"number of transactions actually processed: (\d+)", result.stdout)
+    if not match or not processed:
         raise RuntimeError(f"unexpected pgbench output:\n{result.stdout}\n{result.stderr}")
-    return float(match.group(1))
+    figures: dict[str, float | None] = {"tps": float(match.group(1))}
+    if meter and start:
+        used, runs = meter.since(start), int(processed.group(1))
+        figures["server_cpu_ms"] = (None if used["server"] is None
+                                    else used["server"] * 1000 / runs)
+        figures["client_cpu_ms"] = used["children"] * 1000 / runs
+    return figures
 
 
 def settle(dsn: str) -> None:
@@ -86,14 +134,15 @@ def settle(dsn: str) -> None:
         conn.execute("CHECKPOINT")
 
 
-def ceilings(dsn: str, clients: int, seconds: int) -> dict[str, float]:
+def ceilings(dsn: str, clients: int, seconds: int) -> dict[str, dict[str, float | None]]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, payload jsonb)")
         conn.execute("CREATE TABLE bench_queue (id bigserial PRIMARY KEY, payload jsonb)")
     settle(dsn)
     insert = pgbench(dsn, INSERT_SCRIPT, clients, seconds)
     settle(dsn)
-    return {"insert": insert, "queue_step": pgbench(dsn, QUEUE_SCRIPT, clients, seconds)}
+    return {"insert": insert,
+            "queue_step": pgbench(dsn, QUEUE_SCRIPT, clients, seconds, CPUMeter(dsn))}
 
 
 # -- pyhotmesh streams -------------------------------------------------------------------------
@@ -235,6 +284,8 @@ async def _w1_run(dsn: str, workflows: int, publishers: int) -> dict[str, float]
         latencies.sort()
         # throughput: many workflows at once
         commits_before = _commits(dsn)
+        meter = CPUMeter(dsn)
+        cpu_before = meter.read()
         started = time.perf_counter()
         queue = iter(range(workflows))
         job_ids: list[str] = []
@@ -248,6 +299,7 @@ async def _w1_run(dsn: str, workflows: int, publishers: int) -> dict[str, float]
             await hotmesh.wait_for(job_id, timeout=120)
         elapsed = time.perf_counter() - started
         await asyncio.sleep(0.5)  # let the statistics collector catch up
+        used = meter.since(cpu_before, wait=False)
         commits = _commits(dsn) - commits_before
     finally:
         await hotmesh.stop()
@@ -257,6 +309,9 @@ async def _w1_run(dsn: str, workflows: int, publishers: int) -> dict[str, float]
         "commits_per_workflow": commits / workflows,
         "p50_ms": latencies[len(latencies) // 2],
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+        "server_cpu_ms_per_step": (None if used["server"] is None
+                                   else used["server"] * 1000 / (3 * workflows)),
+        "client_cpu_ms_per_step": used["own"] * 1000 / (3 * workflows),
     }
 
 
@@ -317,12 +372,16 @@ def main() -> int:
               f"x {args.seconds} s; streams: {args.messages} messages, "
               f"{args.publishers} publishing connections")
         ceiling = ceilings(dsn, args.clients, args.seconds)
-        print(f"ceiling  insert transaction        {ceiling['insert']:>9.0f} tx/s")
-        print(f"ceiling  SKIP LOCKED queue step    {ceiling['queue_step']:>9.0f} messages/s")
+        queue = ceiling["queue_step"]
+        print(f"ceiling  insert transaction        {ceiling['insert']['tps']:>9.0f} tx/s")
+        print(f"ceiling  SKIP LOCKED queue step    {queue['tps']:>9.0f} messages/s"
+              + (f" (CPU per message: server {queue['server_cpu_ms']:.3f} ms, pgbench "
+                 f"{queue['client_cpu_ms']:.3f} ms)" if queue["server_cpu_ms"] is not None
+                 else ""))
         for concurrency in (1, 8) if args.only != "w1" else ():
             settle(dsn)
             result = stream_throughput(dsn, args.messages, concurrency, args.publishers)
-            ratio = result["messages_per_s"] / ceiling["queue_step"]
+            ratio = result["messages_per_s"] / queue["tps"]
             print(f"streams  {concurrency} worker{'s' if concurrency > 1 else ' '} "
                   f"publish→dequeue→ack {result['messages_per_s']:>7.0f} messages/s "
                   f"= {ratio:.0%} of the queue-step ceiling "
@@ -330,7 +389,7 @@ def main() -> int:
         if args.only != "streams":
             settle(dsn)
             w1 = workflow_throughput(dsn, args.workflows, args.publishers)
-            ratio = w1["steps_per_s"] / ceiling["queue_step"]
+            ratio = w1["steps_per_s"] / queue["tps"]
             print(f"W1       {args.workflows} workflows x 3 steps, 16 callbacks: "
                   f"{w1['workflows_per_s']:.0f} workflows/s, {w1['steps_per_s']:.0f} steps/s "
                   f"= {ratio:.0%} of the queue-step ceiling")
@@ -338,6 +397,16 @@ def main() -> int:
                   f"single workflow under light load: p50 {w1['p50_ms']:.1f} ms, "
                   f"p99 {w1['p99_ms']:.1f} ms")
             print(f"W1       worker process CPU: {w1['worker_cpu_ms_per_step']:.2f} ms per step")
+            if w1["server_cpu_ms_per_step"] is not None and queue["server_cpu_ms"]:
+                # the cost of a step against a queue message's: when both runs kept the CPUs
+                # busy, this is what bounds the ratio of their rates
+                step = (w1["server_cpu_ms_per_step"] + w1["worker_cpu_ms_per_step"]
+                        + w1["client_cpu_ms_per_step"])
+                message = queue["server_cpu_ms"] + queue["client_cpu_ms"]
+                print(f"W1       CPU per step: server {w1['server_cpu_ms_per_step']:.2f} ms + "
+                      f"worker {w1['worker_cpu_ms_per_step']:.2f} ms + publishing client "
+                      f"{w1['client_cpu_ms_per_step']:.2f} ms = {step:.2f} ms, "
+                      f"{step / message:.1f}x a queue-step message's {message:.3f} ms")
     return 0
 
 

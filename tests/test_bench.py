@@ -1,0 +1,48 @@
+"""tools/bench.py and tools/server_cpu.py: the benchmark runs and reports its figures."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+from server_cpu import postmaster_pid, server_cpu_seconds  # noqa: E402
+
+
+def test_the_server_cpu_is_read_for_a_local_server_and_grows_with_work(dsn):
+    postmaster = postmaster_pid(dsn)
+    assert postmaster is not None
+    before = server_cpu_seconds(postmaster)
+    with psycopg.connect(dsn) as conn:
+        conn.execute("SELECT count(*) FROM generate_series(1, 2000000)")
+        during = server_cpu_seconds(postmaster)  # the backend is alive: counted as a child
+    assert during - before > 0.05
+
+
+def test_a_remote_server_has_no_cpu_figure_and_is_not_contacted():
+    assert postmaster_pid("host=db.example.invalid dbname=nothing connect_timeout=1") is None
+
+
+def test_bench_w1_reports_rates_ratios_and_cpu_costs(dsn):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "bench.py"), "--dsn", dsn, "--only", "w1",
+         "--workflows", "40", "--seconds", "1", "--clients", "2"],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert re.search(r"SKIP LOCKED queue step\s+\d+ messages/s \(CPU per message: server "
+                     r"[\d.]+ ms, pgbench [\d.]+ ms\)", out), out
+    assert re.search(r"W1\s+40 workflows x 3 steps, 16 callbacks: \d+ workflows/s, \d+ steps/s "
+                     r"= \d+% of the queue-step ceiling", out), out
+    assert re.search(r"p50 [\d.]+ ms, p99 [\d.]+ ms", out), out
+    cost = re.search(r"CPU per step: server ([\d.]+) ms \+ worker ([\d.]+) ms \+ publishing "
+                     r"client ([\d.]+) ms = ([\d.]+) ms, ([\d.]+)x a queue-step message's", out)
+    assert cost, out
+    server, worker, client, total, times = map(float, cost.groups())
+    assert server > 0 and abs(server + worker + client - total) < 0.02 and times > 0
