@@ -64,6 +64,7 @@ class Streams:
         "ack": "stream_ack", "heartbeat": "stream_heartbeat", "release": "stream_release",
         "fail": "stream_fail", "dead_letter": "stream_dead_letter", "respond": "respond",
         "respond_next": "respond_next", "respond_batch": "respond_batch",
+        "respond_batch_next": "respond_batch_next",
         "listen_idle": "listen_idle", "listen_busy": "listen_busy",
     }
     # a claim alone commits without waiting for the WAL flush (a lost lease only means the
@@ -207,6 +208,25 @@ class Streams:
             ([m.id for m, _ in answers], [Jsonb(dict(r)) for _, r in answers]))
         outcomes = dict(rows)
         return [outcomes.get(m.id, "lost") for m, _ in answers]
+
+    async def respond_batch_next(
+        self, consumer: str, answers: list[tuple[StreamMessage, Mapping[str, Any]]],
+        take: int, lease_ms: int,
+    ) -> tuple[list[str], list[StreamMessage]]:
+        """respond_batch(), and up to ``take`` of the steps the responses enqueue on the
+        streams answered are leased to ``consumer`` as they are inserted: (the outcome of each
+        response in order, the messages now held)."""
+        rows = await self._fetch(
+            "SELECT id, outcome, message, delivery, retry_attempt, priority, job_key,"
+            f" workflow_name, created_at FROM hotmesh.{self.functions['respond_batch_next']}"
+            "(%b, %b, %s, %s, %s)",
+            ([m.id for m, _ in answers], [Jsonb(dict(r)) for _, r in answers], consumer, take,
+             lease_ms))
+        outcomes = {row[0]: row[1] for row in rows if row[1] is not None}
+        stream = answers[0][0].stream if answers else ""
+        held = [StreamMessage(row[0], stream, row[2], *row[3:])
+                for row in rows if row[1] is None]
+        return [outcomes.get(m.id, "lost") for m, _ in answers], held
 
     async def dead_letter(
         self,

@@ -110,6 +110,9 @@ class Worker:
         self._to_ack: list[StreamMessage] = []
         self._to_respond: list[tuple[StreamMessage, dict[str, Any]]] = []
         self._settling: set[int] = set()  # being failed: no heartbeat needed any more
+        # slots promised to calls in flight that come back with messages (a dequeue, an
+        # answer taking the steps it enqueues): nobody else fills them meanwhile
+        self._reserved = 0
         self._idle_lanes: list[asyncio.Future[None]] = []  # answer lanes waiting for work
         self._wake = asyncio.Event()
         self._slot_free = asyncio.Event()
@@ -204,7 +207,7 @@ class Worker:
         errors = 0
         loop = asyncio.get_running_loop()
         while not self._stopping:
-            free = self.concurrency - len(self._running)
+            free = self._free_slots()
             if free <= 0:
                 self._slot_free.clear()  # before any await: a slot freed meanwhile counts
                 if self._registered and await self._safely(
@@ -214,11 +217,12 @@ class Worker:
                 continue
             if self.throttle.ms:  # the quorum's throttle: a pause before each dequeue, or held
                 await self.throttle.wait()
-                free = self.concurrency - len(self._running)  # may have changed meanwhile
+                free = self._free_slots()  # may have changed meanwhile
                 if self._stopping or free <= 0:
                     continue
             wanted = min(free, self.batch_size)
             self._wake.clear()
+            self._reserved += wanted  # an answer lane taking steps meanwhile counts these
             try:
                 messages = await streams.dequeue(
                     self.topic, self.guid, wanted, self.lease_ms
@@ -230,6 +234,8 @@ class Worker:
                 log.warning("worker %s: dequeue failed (%s); retry in %.1fs", self.guid, exc, delay)
                 await asyncio.sleep(delay)
                 continue
+            finally:
+                self._reserved -= wanted
             for message in messages:
                 task = asyncio.create_task(self._process(message))
                 self._running[message.id] = (message, task)
@@ -332,23 +338,37 @@ class Worker:
                 if not all_of_them:
                     return
 
+    def _free_slots(self) -> int:
+        return self.concurrency - len(self._running) - self._reserved
+
     async def _respond(self, answers: list[tuple[StreamMessage, dict[str, Any]]],
                        streams: Streams) -> list[str] | None:
-        """Answer the engine; returns respond's outcome per message (None: not delivered)."""
-        if len(answers) == 1:
-            # alone: respond and take the step it enqueues in the same call (lowest latency)
-            message, response = answers[0]
-            answered = await self._safely(streams.respond_next(
-                self.guid, message, response, 0 if self._stopping or self.throttle.ms else 1,
-                self.lease_ms))
-            if answered is None:
-                return None
-            outcome, following = answered
-            outcomes = [outcome]
-            for held in following:
-                self._running[held.id] = (held, asyncio.create_task(self._process(held)))
-        else:
-            outcomes = await self._safely(streams.respond_batch(answers)) or []
+        """Answer the engine, taking (in the same call) the steps the answers enqueue on this
+        stream, as many as there are free slots; returns respond's outcome per message
+        (None: not delivered)."""
+        take = 0 if self._stopping or self.throttle.ms else max(
+            0, min(self._free_slots(), len(answers)))
+        self._reserved += take
+        try:
+            if len(answers) == 1:
+                message, response = answers[0]
+                answered = await self._safely(streams.respond_next(
+                    self.guid, message, response, take, self.lease_ms))
+            else:
+                answered = await self._safely(streams.respond_batch_next(
+                    self.guid, answers, take, self.lease_ms))
+        finally:
+            self._reserved -= take
+        if answered is None:
+            return None
+        outcomes, following = answered
+        if isinstance(outcomes, str):  # respond_next: one outcome
+            outcomes = [outcomes]
+        self.counts["taken"] += len(following)
+        for held in following:
+            self._running[held.id] = (held, asyncio.create_task(self._process(held)))
+        if len(following) < take:
+            self._slot_free.set()  # the slots reserved and not filled are free again
         for outcome in outcomes:
             key = "responded" if outcome == "applied" else outcome.split(":")[0]
             self.counts[key] += 1

@@ -117,6 +117,34 @@ async def test_sequence_of_three_workers(mesh):
     assert await hm.get_status(output["metadata"]["jid"]) == 0
 
 
+async def test_answers_take_the_next_steps_but_never_more_than_the_free_slots(mesh, db):
+    """A busy worker answers in batches and is handed the steps its answers enqueue (leased
+    at their insert), yet never runs more than `concurrency` callbacks at once."""
+    running = peak = 0
+
+    async def slow_double(message: dict) -> dict:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.005)
+        running -= 1
+        return await double(message)
+
+    hm = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": slow_double,
+                                       "concurrency": 4}])
+    job_ids = [await hm.pub("seq.start", {"n": n}) for n in range(60)]
+    for n, job_id in enumerate(job_ids):
+        await hm.wait_for(job_id, timeout=60)
+        assert (await hm.get_state("seq.start", job_id))["data"]["result"] == n * 8
+    worker = hm.workers[0]
+    assert peak <= 4
+    assert worker.counts["taken"] > 0, dict(worker.counts)
+    assert worker.counts["responded"] == 180
+    leased = db.execute("SELECT count(*) FROM hotmesh.worker_streams WHERE app_id = 'seq'"
+                        " AND stream_name = 'seq.double' AND responded_at IS NULL").fetchone()[0]
+    assert leased == 0, "every step was answered, taken ones included"
+
+
 async def test_only_an_instance_that_waits_listens_for_completions(mesh, db):
     """A worker host never waits on jobs: it must not LISTEN to (and receive) the completions
     another instance asked for."""

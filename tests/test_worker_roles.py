@@ -27,7 +27,7 @@ SECURED_FUNCTIONS = sorted([
     "worker_ack", "worker_channel", "worker_dead_letter", "worker_dequeue", "worker_fail",
     "worker_heartbeat", "worker_listen_busy", "worker_listen_idle", "worker_reclaim",
     "worker_release",
-    "worker_respond", "worker_respond_batch", "worker_respond_next",
+    "worker_respond", "worker_respond_batch", "worker_respond_batch_next", "worker_respond_next",
 ])
 
 

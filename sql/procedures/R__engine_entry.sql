@@ -25,8 +25,8 @@ END
 $$;
 
 -- respond's work, also for respond_next: besides the outcome, the message's stream (so that
--- respond_next needs no look-up of its own). p_handoff: what the cascade enqueues on that
--- stream is taken by the caller in this transaction, so it wakes nobody (R__stream_channel).
+-- respond_next needs no look-up of its own). p_handoff: hotmesh.handoff is set to that
+-- stream's channel, the stream whose steps the caller claims at enqueue (engine_worker_leg1).
 CREATE OR REPLACE FUNCTION hotmesh.engine_respond(
     p_message_id bigint,
     p_response jsonb,
@@ -240,10 +240,11 @@ AS $$
     WHERE e.app_id = p_app_id AND e.reserved_at IS NULL AND e.expired_at IS NULL
 $$;
 
--- respond, then take the next ready messages of the same stream for the same consumer, in
--- the same transaction: a busy worker needs no separate dequeue (and no NOTIFY round trip)
--- for the step its response just enqueued. The first row carries the outcome of respond;
--- its message columns are NULL when nothing was ready.
+-- respond, and the consumer takes the steps it enqueues on the same stream in the same
+-- transaction (a claim at enqueue, see respond_batch_next), then, up to p_batch, older ready
+-- messages of that stream: a busy worker needs no separate dequeue (and no NOTIFY round trip)
+-- for the step its response just enqueued. The first row carries the outcome of respond; its
+-- message columns are NULL when nothing was taken.
 CREATE OR REPLACE FUNCTION hotmesh.respond_next(
     p_message_id bigint,
     p_response jsonb,
@@ -266,25 +267,39 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_answer  record;
-    v_reset   text;
-    v_taken   integer;
+    v_set     text;
+    v_taken   integer := 0;
+    v_more    integer;
 BEGIN
+    IF p_batch > 0 THEN
+        IF coalesce(p_consumer, '') = '' THEN
+            RAISE EXCEPTION 'respond_next: consumer must be a non-empty string'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_set := set_config('hotmesh.claim_left', p_batch::text, true);
+        v_set := set_config('hotmesh.claim_consumer', p_consumer, true);
+        v_set := set_config('hotmesh.claim_lease_ms', p_lease_ms::text, true);
+        v_set := set_config('hotmesh.claimed', '', true);
+    END IF;
     v_answer := hotmesh.engine_respond(p_message_id, p_response, false, p_batch > 0);
     IF p_batch > 0 THEN
-        v_reset := set_config('hotmesh.handoff', '', true);
         RETURN QUERY
-        SELECT v_answer.outcome, d.*
-        FROM hotmesh.stream_dequeue(v_answer.app_id, v_answer.stream_name, p_consumer, p_batch,
-                                    p_lease_ms, p_reclaim => false) d;
+        SELECT v_answer.outcome, s.id, s.message, s.deliveries, s.retry_attempt, s.priority,
+               s.job_key, s.workflow_name, s.created_at
+        FROM hotmesh.worker_streams s
+        WHERE s.id = ANY (string_to_array(rtrim(current_setting('hotmesh.claimed'), ','),
+                                          ',')::bigint[]);
         GET DIAGNOSTICS v_taken = ROW_COUNT;
-        -- anything we did not take (more than p_batch, or older messages taken first) must
-        -- still wake a consumer
-        IF EXISTS (SELECT 1 FROM hotmesh.worker_streams s
-                   WHERE s.app_id = v_answer.app_id AND s.stream_name = v_answer.stream_name
-                     AND s.reserved_at IS NULL AND s.expired_at IS NULL
-                     AND s.visible_at <= hotmesh.now()) THEN
-            PERFORM hotmesh.notify_listeners(
-                hotmesh.stream_channel(v_answer.app_id, v_answer.stream_name));
+        v_set := set_config('hotmesh.claim_left', '0', true);
+        v_set := set_config('hotmesh.claim_consumer', '', true);
+        v_set := set_config('hotmesh.handoff', '', true);
+        IF v_taken < p_batch THEN
+            RETURN QUERY
+            SELECT v_answer.outcome, d.*
+            FROM hotmesh.stream_dequeue(v_answer.app_id, v_answer.stream_name, p_consumer,
+                                        p_batch - v_taken, p_lease_ms, p_reclaim => false) d;
+            GET DIAGNOSTICS v_more = ROW_COUNT;
+            v_taken := v_taken + v_more;
         END IF;
         IF v_taken > 0 THEN
             RETURN;
@@ -308,8 +323,17 @@ $$;
 -- The batch is first applied in one subtransaction; only when a response fails is it rolled
 -- back and applied again with a subtransaction per response. (One per response always would
 -- cost each an XID and a pg_subtrans entry, and a batch of more than 64 would overflow the
--- backend's subtransaction cache, which slows every other session's snapshots.)
-CREATE OR REPLACE FUNCTION hotmesh.respond_batch(p_message_ids bigint[], p_responses jsonb[])
+-- backend's subtransaction cache, which slows every other session's snapshots.) Settings made
+-- with set_config(…, true) roll back with the subtransaction, so claims at enqueue
+-- (respond_batch_next) count only what stays applied.
+--
+-- p_handoff: each response sets hotmesh.handoff to its message's stream (engine_respond).
+DROP FUNCTION IF EXISTS hotmesh.engine_respond_batch(bigint[], jsonb[], boolean);
+CREATE OR REPLACE FUNCTION hotmesh.engine_respond_batch(
+    p_message_ids bigint[],
+    p_responses jsonb[],
+    p_handoff boolean
+)
 RETURNS TABLE (id bigint, outcome text)
 LANGUAGE plpgsql
 AS $$
@@ -333,19 +357,93 @@ BEGIN
     ) k ON true;
     BEGIN
         FOR i IN 1 .. cardinality(v_ids) LOOP
-            v_outcomes := v_outcomes || hotmesh.respond(v_ids[i], v_answers[i]);
+            v_outcomes := v_outcomes
+                || (hotmesh.engine_respond(v_ids[i], v_answers[i], false, p_handoff)).outcome;
         END LOOP;
     EXCEPTION WHEN OTHERS THEN
         -- one of them failed (and all were undone): again, each on its own
         v_outcomes := '{}';
         FOR i IN 1 .. cardinality(v_ids) LOOP
             BEGIN
-                v_outcomes := v_outcomes || hotmesh.respond(v_ids[i], v_answers[i]);
+                v_outcomes := v_outcomes
+                    || (hotmesh.engine_respond(v_ids[i], v_answers[i], false, p_handoff)).outcome;
             EXCEPTION WHEN OTHERS THEN
                 v_outcomes := v_outcomes || ('error: ' || SQLERRM);
             END;
         END LOOP;
     END;
     RETURN QUERY SELECT v_ids[i], v_outcomes[i] FROM generate_subscripts(v_ids, 1) i;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION hotmesh.respond_batch(p_message_ids bigint[], p_responses jsonb[])
+RETURNS TABLE (id bigint, outcome text)
+LANGUAGE sql
+AS $$
+    SELECT * FROM hotmesh.engine_respond_batch(p_message_ids, p_responses, false)
+$$;
+
+-- respond_batch, and the worker that answered takes up to p_take of the steps the responses
+-- enqueue on the streams of the messages answered, leased to p_consumer for p_lease_ms from
+-- their insert (a claim at enqueue, engine_worker_leg1). They never wait in the ready state:
+-- no NOTIFY, no dequeue, no second write of the row. Steps past p_take, and those of other
+-- streams, are enqueued ready as usual (and wake their consumers).
+-- Rows: the outcome of each response (id, outcome; message NULL), then the messages taken
+-- (outcome NULL), in dequeue order. A worker passes the slots it has free: p_take 0 takes none.
+CREATE OR REPLACE FUNCTION hotmesh.respond_batch_next(
+    p_message_ids bigint[],
+    p_responses jsonb[],
+    p_consumer text,
+    p_take integer,
+    p_lease_ms integer DEFAULT 30000
+)
+RETURNS TABLE (
+    id bigint,
+    outcome text,
+    message jsonb,
+    delivery integer,
+    retry_attempt integer,
+    priority integer,
+    job_key text,
+    workflow_name text,
+    created_at timestamptz
+)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_set text;
+BEGIN
+    IF p_take IS NULL OR p_take NOT BETWEEN 0 AND 1000 THEN
+        RAISE EXCEPTION 'respond_batch_next: take must be from 0 to 1000, got %', p_take
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_lease_ms IS NULL OR p_lease_ms < 1 THEN
+        RAISE EXCEPTION 'respond_batch_next: lease must be a positive number of milliseconds, got %',
+            p_lease_ms
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF coalesce(p_consumer, '') = '' THEN
+        RAISE EXCEPTION 'respond_batch_next: consumer must be a non-empty string'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_set := set_config('hotmesh.claim_left', p_take::text, true);
+    v_set := set_config('hotmesh.claim_consumer', p_consumer, true);
+    v_set := set_config('hotmesh.claim_lease_ms', p_lease_ms::text, true);
+    v_set := set_config('hotmesh.claimed', '', true);
+    RETURN QUERY
+    SELECT b.id, b.outcome, NULL::jsonb, NULL::integer, NULL::integer, NULL::integer,
+           NULL::text, NULL::text, NULL::timestamptz
+    FROM hotmesh.engine_respond_batch(p_message_ids, p_responses, p_take > 0) b;
+    RETURN QUERY
+    SELECT s.id, NULL::text, s.message, s.deliveries, s.retry_attempt, s.priority, s.job_key,
+           s.workflow_name, s.created_at
+    FROM hotmesh.worker_streams s
+    WHERE s.id = ANY (string_to_array(rtrim(current_setting('hotmesh.claimed'), ','),
+                                      ',')::bigint[])
+    ORDER BY s.priority DESC, s.id;
+    -- the claims end with this call (set_config(…, true) would keep them to the commit)
+    v_set := set_config('hotmesh.claim_left', '0', true);
+    v_set := set_config('hotmesh.claim_consumer', '', true);
+    v_set := set_config('hotmesh.handoff', '', true);
 END
 $$;

@@ -203,6 +203,11 @@ END
 $$;
 
 -- worker, leg 1: map the input and publish a message to the worker topic.
+--
+-- A claim at enqueue (respond_batch_next): while the setting hotmesh.claim_left is above 0, a
+-- message for the stream of the answer being applied (hotmesh.handoff) is inserted already
+-- leased to hotmesh.claim_consumer, its id added to hotmesh.claimed: the consumer that
+-- answered takes the step at once, with no ready state, no NOTIFY and no dequeue of its own.
 CREATE OR REPLACE FUNCTION hotmesh.engine_worker_leg1(
     p_job hotmesh.jobs,
     p_definition jsonb,
@@ -216,6 +221,12 @@ DECLARE
     v_context jsonb;
     v_input   jsonb;
     v_topic   jsonb;
+    v_left    integer := coalesce(nullif(current_setting('hotmesh.claim_left', true), ''),
+                                  '0')::integer;
+    v_claim   boolean := false;
+    v_now     timestamptz := hotmesh.now();
+    v_id      bigint;
+    v_set     text;
 BEGIN
     IF hotmesh.engine_dynamic(p_definition #> '{maps,input}')
        OR hotmesh.engine_dynamic(p_definition #> '{expressions,topic}') THEN
@@ -229,10 +240,15 @@ BEGIN
             v_aid, p_job.key, coalesce(v_topic::text, 'undefined')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF v_left > 0 THEN
+        v_claim := hotmesh.stream_channel(p_job.app_id, v_topic #>> '{}')
+                   = current_setting('hotmesh.handoff', true);
+    END IF;
     -- the engine writes its own, well-formed messages directly (stream_publish validates
     -- callers' input; this is the hot path of every step)
     INSERT INTO hotmesh.worker_streams (app_id, stream_name, job_key, activity_id, dimension,
-                                        message, created_at, visible_at)
+                                        message, created_at, visible_at, reserved_at,
+                                        reserved_by, lease_expires_at, deliveries)
     VALUES (p_job.app_id, v_topic #>> '{}', p_job.key, v_aid, p_dad,
             jsonb_build_object(
                 'metadata', jsonb_build_object('jid', p_job.key, 'gid', p_job.gid,
@@ -240,7 +256,19 @@ BEGIN
                                                'topic', v_topic #>> '{}')
                             || hotmesh.engine_trace(p_job),
                 'data', v_input),
-            hotmesh.now(), hotmesh.now());
+            v_now, v_now,
+            CASE WHEN v_claim THEN v_now END,
+            CASE WHEN v_claim THEN current_setting('hotmesh.claim_consumer') END,
+            CASE WHEN v_claim
+                 THEN v_now + current_setting('hotmesh.claim_lease_ms')::integer
+                              * interval '1 millisecond' END,
+            CASE WHEN v_claim THEN 1 ELSE 0 END)
+    RETURNING id INTO v_id;
+    IF v_claim THEN
+        v_set := set_config('hotmesh.claim_left', (v_left - 1)::text, true);
+        v_set := set_config('hotmesh.claimed',
+                            current_setting('hotmesh.claimed', true) || v_id || ',', true);
+    END IF;
     PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'worker', NULL);
     RETURN '[]'::jsonb;
 END

@@ -14,24 +14,20 @@ AS $$
     SELECT 'hotmesh_w_' || md5(length(p_app_id)::text || ':' || p_app_id || p_stream)
 $$;
 
+-- A message leased at its insert (a claim at enqueue: respond_next, respond_batch_next,
+-- engine_worker_leg1) is the answering worker's already and wakes nobody. NOTIFY serialises
+-- commits, so every one saved counts.
 CREATE OR REPLACE FUNCTION hotmesh.notify_worker_streams()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    -- respond_next sets 'hotmesh.handoff' to the channel of the stream it will dequeue from
-    -- itself in this transaction: nobody needs waking for that stream (it checks afterwards
-    -- whether anything is left over, and notifies then). NOTIFY serialises commits, so
-    -- every one saved counts.
-    v_handoff text := current_setting('hotmesh.handoff', true);
 BEGIN
     PERFORM hotmesh.notify_listeners(s.channel)
     FROM (
         SELECT DISTINCT hotmesh.stream_channel(n.app_id, n.stream_name) AS channel
         FROM new_rows n
-        WHERE n.visible_at <= hotmesh.now()
-    ) s
-    WHERE v_handoff IS NULL OR s.channel <> v_handoff;
+        WHERE n.visible_at <= hotmesh.now() AND n.reserved_at IS NULL
+    ) s;
     RETURN NULL;
 END
 $$;

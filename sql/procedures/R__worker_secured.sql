@@ -337,6 +337,41 @@ $$;
 
 -- Waking ---------------------------------------------------------------------------------------
 
+-- respond_batch_next, to messages of the caller's streams: the steps it takes are on those
+-- streams only (a claim is made on the stream of the answer being applied).
+CREATE OR REPLACE FUNCTION hotmesh.worker_respond_batch_next(
+    p_message_ids bigint[],
+    p_responses jsonb[],
+    p_consumer text,
+    p_take integer,
+    p_lease_ms integer DEFAULT 30000
+)
+RETURNS TABLE (
+    id bigint,
+    outcome text,
+    message jsonb,
+    delivery integer,
+    retry_attempt integer,
+    priority integer,
+    job_key text,
+    workflow_name text,
+    created_at timestamptz
+)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = hotmesh, pg_temp
+SET hotmesh.clock = 'system'
+SET hotmesh.handoff = ''
+SET standard_conforming_strings = on
+AS $$
+BEGIN
+    PERFORM hotmesh.worker_authorize_messages(p_message_ids);
+    RETURN QUERY
+    SELECT * FROM hotmesh.respond_batch_next(p_message_ids, p_responses, p_consumer, p_take,
+                                             p_lease_ms);
+END
+$$;
+
 -- listen_idle, on the channel of one of the caller's streams, for a LISTEN session of the
 -- caller's own (a worker registers nobody else's session).
 CREATE OR REPLACE FUNCTION hotmesh.worker_listen_idle(
@@ -398,6 +433,8 @@ REVOKE ALL ON FUNCTION hotmesh.worker_respond(bigint, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hotmesh.worker_respond_next(bigint, jsonb, text, integer, integer)
     FROM PUBLIC;
 REVOKE ALL ON FUNCTION hotmesh.worker_respond_batch(bigint[], jsonb[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hotmesh.worker_respond_batch_next(bigint[], jsonb[], text, integer, integer)
+    FROM PUBLIC;
 REVOKE ALL ON FUNCTION hotmesh.worker_listen_idle(text, text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hotmesh.worker_listen_busy(text, text) FROM PUBLIC;
 
@@ -417,5 +454,7 @@ GRANT EXECUTE ON FUNCTION hotmesh.worker_respond(bigint, jsonb) TO hotmesh_worke
 GRANT EXECUTE ON FUNCTION hotmesh.worker_respond_next(bigint, jsonb, text, integer, integer)
     TO hotmesh_worker;
 GRANT EXECUTE ON FUNCTION hotmesh.worker_respond_batch(bigint[], jsonb[]) TO hotmesh_worker;
+GRANT EXECUTE ON FUNCTION hotmesh.worker_respond_batch_next(bigint[], jsonb[], text, integer, integer)
+    TO hotmesh_worker;
 GRANT EXECUTE ON FUNCTION hotmesh.worker_listen_idle(text, text, integer) TO hotmesh_worker;
 GRANT EXECUTE ON FUNCTION hotmesh.worker_listen_busy(text, text) TO hotmesh_worker;

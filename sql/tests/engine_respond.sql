@@ -1,8 +1,8 @@
--- hotmesh.respond (a worker's answer to an engine message), hotmesh.respond_next (answer, then
--- take the next ready messages of the stream) and hotmesh.engine_fail_message (a
+-- hotmesh.respond (a worker's answer to an engine message), hotmesh.respond_next (answer, take
+-- the steps it enqueues on the stream, then older ready messages of it) and hotmesh.engine_fail_message (a
 -- dead-lettered engine message answers for its worker).
 BEGIN;
-SELECT plan(48);
+SELECT plan(50);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -368,6 +368,7 @@ SELECT is((SELECT responded_at FROM hotmesh.worker_streams WHERE stream_name = '
 -- respond_next: answer, then take the next step of the same stream in the same transaction ----
 -- s1 and s2 of resp.chain both run on the stream resp.chain
 
+SET LOCAL track_functions = 'pl';
 SELECT hotmesh.pub('resp', 'resp.chain', '{"id": "ch-1"}');
 SELECT count(*) FROM hotmesh.stream_dequeue('resp', 'resp.chain', 'c1');
 CREATE TEMP TABLE next1 AS
@@ -379,6 +380,9 @@ SELECT results_eq(
 SELECT results_eq(
     $$SELECT reserved_by, deliveries FROM hotmesh.worker_streams WHERE id = (pg_temp.msg('ch-1', 's2')).id$$,
     $$VALUES ('c1'::text, 1)$$, 'that message is leased to the answering consumer');
+SELECT is((SELECT coalesce(s.calls, 0) FROM pg_stat_xact_user_functions s
+           WHERE s.schemaname = 'hotmesh' AND s.funcname = 'stream_dequeue'), 1::bigint,
+          'leased by its insert: the only dequeue was the test''s own, before it');
 SELECT results_eq(
     $$SELECT outcome, id FROM hotmesh.respond_next((pg_temp.msg('ch-1', 's2')).id,
                                                    '{"data": {"v": 2}}', 'c1')$$,
@@ -397,6 +401,9 @@ SELECT results_eq(
                                                    '{"data": {"v": 9}}', 'c2')$$,
     $$SELECT 'duplicate'::text, (pg_temp.msg('ch-2', 's2')).id$$,
     'a duplicate response reports duplicate and still takes what is ready');
+SELECT throws_ok($$SELECT * FROM hotmesh.respond_next((pg_temp.msg('ch-2', 's1')).id, '{}', '')$$,
+                 '22023', 'respond_next: consumer must be a non-empty string',
+                 'respond_next names its consumer');
 SELECT throws_ok($$SELECT * FROM hotmesh.respond_next(987654321, '{}', 'c1')$$, 'P0002',
                  'respond: no worker message 987654321', 'respond_next of no message raises P0002');
 

@@ -1,6 +1,6 @@
 -- hotmesh.stream_channel and the worker_streams_notify trigger.
 BEGIN;
-SELECT plan(21);
+SELECT plan(23);
 
 -- The channel name -------------------------------------------------------------------------
 
@@ -58,6 +58,26 @@ SELECT is((SELECT t.tgnewtable::text FROM pg_trigger t
 SELECT lives_ok($$SELECT hotmesh.stream_publish('shop', 'orders', '[{"n": 1}, {"n": 2}]');
                   SELECT hotmesh.stream_publish('shop', 'later', '{"n": 3}', '{"delay_ms": 60000}')$$,
                 'publishing visible and delayed messages runs the trigger without error');
+
+-- who is woken: visible messages not leased yet (a message leased at its insert is the
+-- answering worker's already: respond_next, respond_batch_next)
+SET LOCAL track_functions = 'pl';
+CREATE TEMP TABLE before AS
+SELECT coalesce((SELECT calls FROM pg_stat_xact_user_functions
+                 WHERE schemaname = 'hotmesh' AND funcname = 'notify_listeners'), 0) AS calls;
+INSERT INTO hotmesh.worker_streams (app_id, stream_name, message, reserved_at, reserved_by,
+                                    lease_expires_at, deliveries)
+VALUES ('shop', 'orders', '{}', now(), 'c1', now() + interval '30 s', 1);
+SELECT is((SELECT coalesce((SELECT calls FROM pg_stat_xact_user_functions
+                            WHERE schemaname = 'hotmesh' AND funcname = 'notify_listeners'), 0)
+                  - calls FROM before), 0::bigint,
+          'a message leased at its insert wakes nobody');
+INSERT INTO hotmesh.worker_streams (app_id, stream_name, message)
+VALUES ('shop', 'orders', '{}');
+SELECT is((SELECT coalesce((SELECT calls FROM pg_stat_xact_user_functions
+                            WHERE schemaname = 'hotmesh' AND funcname = 'notify_listeners'), 0)
+                  - calls FROM before), 1::bigint,
+          'a ready one goes through the NOTIFY check of its stream');
 
 SELECT * FROM finish();
 ROLLBACK;

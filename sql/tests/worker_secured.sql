@@ -3,7 +3,7 @@
 -- widens its access. The caller is switched with SET SESSION AUTHORIZATION (session_user is
 -- what the functions trust); logins over TCP are tested in tests/test_worker_roles.py.
 BEGIN;
-SELECT plan(85);
+SELECT plan(89);
 
 -- App sec: trigger t1 -> worker w1 (topic sec.w1) -> worker w2 (topic sec.w2), compiled with
 -- pyhotmesh.compiler.compile_source (null fields left out) from:
@@ -393,6 +393,30 @@ SELECT is((SELECT array_agg(hotmesh.engine_job_data(id) ->> 'r1' ORDER BY key) F
            WHERE key IN ('j3', 'j4')), ARRAY['3', '4'],
           'worker_respond_batch: both jobs went on');
 
+SELECT is(pg_temp.as_worker('b', format(
+              $$SELECT * FROM hotmesh.worker_respond_batch_next(ARRAY[%s]::bigint[],
+                    ARRAY['{}']::jsonb[], 'cb', 1, 30000)$$,
+              (pg_temp.job_msg('j3', 'w2')).id)),
+          pg_temp.denied('sec.w2'),
+          'worker_respond_batch_next: a message of another stream is denied');
+SELECT is(pg_temp.as_worker('r', format(
+              $$SELECT * FROM hotmesh.worker_respond_batch_next(ARRAY[%s]::bigint[],
+                    ARRAY['{}']::jsonb[], 'cr', 1, 30000)$$,
+              (pg_temp.job_msg('j3', 'w2')).id)) ->> 'sqlstate',
+          '42501', 'worker_respond_batch_next: a revoked role is denied');
+SELECT is(pg_temp.as_worker('a', format(
+              $$SELECT id, outcome FROM hotmesh.worker_respond_batch_next(ARRAY[%s, %s]::bigint[],
+                    ARRAY['{"data": {"v": 8}}', '{"data": {"v": 9}}']::jsonb[], 'ca', 2, 30000)
+                ORDER BY id$$,
+              (pg_temp.job_msg('j3', 'w2')).id, (pg_temp.job_msg('j4', 'w2')).id)),
+          jsonb_build_array(
+              jsonb_build_object('id', (pg_temp.job_msg('j3', 'w2')).id, 'outcome', 'applied'),
+              jsonb_build_object('id', (pg_temp.job_msg('j4', 'w2')).id, 'outcome', 'applied')),
+          'worker_respond_batch_next: a worker answers a batch (the last steps: nothing to take)');
+SELECT is((SELECT array_agg(hotmesh.engine_job_data(id) ->> 'r2' ORDER BY key) FROM hotmesh.jobs
+           WHERE key IN ('j3', 'j4')), ARRAY['8', '9'],
+          'worker_respond_batch_next: both jobs went on');
+
 -- What a session sets itself ----------------------------------------------------------------
 
 SELECT is(pg_temp.as_worker('b', $$SELECT set_config('app.allowed_streams', 'sec.plain,sec.w1', true) AS s$$),
@@ -449,7 +473,8 @@ SELECT results_eq($$
     ARRAY['worker_ack', 'worker_channel', 'worker_dead_letter', 'worker_dequeue', 'worker_fail',
           'worker_heartbeat', 'worker_listen_busy', 'worker_listen_idle', 'worker_reclaim',
           'worker_release',
-          'worker_respond', 'worker_respond_batch', 'worker_respond_next'],
+          'worker_respond', 'worker_respond_batch', 'worker_respond_batch_next',
+          'worker_respond_next'],
     'hotmesh_worker may execute the secured functions and nothing else');
 SELECT is_empty($$
     SELECT p.proname FROM pg_proc p
