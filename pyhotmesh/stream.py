@@ -261,11 +261,15 @@ class Streams:
             row = await cur.fetchone()
         return dict(row or {})
 
-    async def listen_idle(self, channel: str, consumer: str, backend_pid: int) -> bool:
-        """Register as waiting on the channel: publishers notify it from now on."""
-        await self._fetch(f"SELECT 1 FROM hotmesh.{self.functions['listen_idle']}(%s, %s, %s)",
-                          (channel, consumer, backend_pid))
-        return True
+    async def listen_idle(self, channel: str, consumer: str, backend_pid: int,
+                          wait: bool = True) -> bool:
+        """Register as waiting on the channel: publishers notify it from now on. With
+        ``wait=False``, only if no publisher is committing on it right now: False means not
+        registered (look for work again shortly instead)."""
+        rows = await self._fetch(
+            f"SELECT hotmesh.{self.functions['listen_idle']}(%s, %s, %s, %s)",
+            (channel, consumer, backend_pid, wait))
+        return bool(rows[0][0])
 
     async def listen_busy(self, channel: str, consumer: str) -> bool:
         """No longer waiting (fully busy): publishers need not notify for us."""

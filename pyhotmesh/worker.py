@@ -38,6 +38,7 @@ log = logging.getLogger("pyhotmesh.worker")
 Callback = Callable[[dict[str, Any]], Awaitable[Any] | Any]
 
 ANSWER_LANES = 2  # concurrent answer calls (acks, engine responses) of one worker
+REGISTER_RETRY_S = 0.005  # look again this soon when a publisher kept us from registering
 
 
 class Worker:
@@ -239,6 +240,7 @@ class Worker:
             for message in messages:
                 task = asyncio.create_task(self._process(message))
                 self._running[message.id] = (message, task)
+            soon = False
             if len(messages) == wanted and self._registered and await self._safely(
                     streams.listen_busy(self._channel, self.guid)):
                 # a backlog: this loop comes back for more as soon as a slot frees, so a
@@ -246,14 +248,19 @@ class Worker:
                 self._registered = False
             elif len(messages) < wanted and not self._registered and self._listener_pid:
                 # out of work: ask to be woken, then look once more before sleeping
-                self._registered = bool(await self._safely(streams.listen_idle(
-                    self._channel, self.guid, self._listener_pid)))
-                if self._registered:
+                registered = await self._safely(streams.listen_idle(
+                    self._channel, self.guid, self._listener_pid, wait=False))
+                if registered:
+                    self._registered = True
                     continue
+                # False: a publisher is committing on the stream right now, so its message
+                # is about to be there: look again soon rather than at the next poll
+                soon = registered is False
             if len(messages) < wanted and not self._stopping:
                 # woken by NOTIFY, a stop, or the poll interval (a timer, not wait_for: no
                 # task per wait); _wake is cleared before the next dequeue
-                timer = loop.call_later(self.poll_interval, self._wake.set)
+                timer = loop.call_later(min(self.poll_interval, REGISTER_RETRY_S) if soon
+                                        else self.poll_interval, self._wake.set)
                 try:
                     await self._wake.wait()
                 finally:

@@ -148,3 +148,24 @@ async def test_a_dead_listeners_registration_is_cleaned_up(dsn, streams, db):
         rows = db.execute("SELECT consumer FROM hotmesh.stream_listeners WHERE channel = %s",
                           (channel,)).fetchall()
     assert rows == [("alive",)]
+
+
+async def test_registering_without_waiting_gives_way_to_a_publisher_in_flight(dsn, streams, db):
+    """listen_idle(wait=False) registers only when no publisher of the channel is between its
+    insert and its commit; otherwise it says so at once instead of queueing every later
+    publisher behind its exclusive lock."""
+    channel = await streams.channel("inflight")
+    async with await psycopg.AsyncConnection.connect(dsn) as publisher:  # one open transaction
+        await publisher.execute(
+            "SELECT hotmesh.stream_publish(%s, 'inflight', '{\"data\": 1}')", (streams.app_id,))
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as listener:
+            pid = listener.info.backend_pid
+            started = asyncio.get_running_loop().time()
+            assert await streams.listen_idle(channel, "me", pid, wait=False) is False
+            assert asyncio.get_running_loop().time() - started < 1.0, "it did not wait"
+            assert db.execute("SELECT count(*) FROM hotmesh.stream_listeners WHERE channel = %s",
+                              (channel,)).fetchone()[0] == 0
+            await publisher.commit()
+            assert await streams.listen_idle(channel, "me", pid, wait=False) is True
+            assert db.execute("SELECT consumer FROM hotmesh.stream_listeners WHERE channel = %s",
+                              (channel,)).fetchall() == [("me",)]

@@ -30,17 +30,30 @@ BEGIN
 END
 $$;
 
--- A consumer waits on the channel from now on (p_backend_pid: its LISTEN session).
+-- A consumer waits on the channel from now on (p_backend_pid: its LISTEN session); true when
+-- registered.
+--
+-- p_wait false: register only if no publisher is in flight on the channel right now, else
+-- return false at once (the caller looks for work again shortly: what is in flight is about
+-- to commit). Waiting for the exclusive lock would queue every later publisher of the channel
+-- behind it, so one consumer going idle would stall the stream's producers for as long as
+-- the longest transaction in flight (a worker's batch of answers) runs.
+DROP FUNCTION IF EXISTS hotmesh.listen_idle(text, text, integer);
 CREATE OR REPLACE FUNCTION hotmesh.listen_idle(
     p_channel text,
     p_consumer text,
-    p_backend_pid integer
+    p_backend_pid integer,
+    p_wait boolean DEFAULT true
 )
-RETURNS void
+RETURNS boolean
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(hotmesh.stream_listener_lock(p_channel));
+    IF p_wait THEN
+        PERFORM pg_advisory_xact_lock(hotmesh.stream_listener_lock(p_channel));
+    ELSIF NOT pg_try_advisory_xact_lock(hotmesh.stream_listener_lock(p_channel)) THEN
+        RETURN false;
+    END IF;
     DELETE FROM hotmesh.stream_listeners l
     WHERE l.channel = p_channel
       AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.backend_pid);
@@ -48,6 +61,7 @@ BEGIN
     VALUES (p_channel, p_consumer, p_backend_pid)
     ON CONFLICT (channel, consumer) DO UPDATE SET backend_pid = excluded.backend_pid,
                                                   since = now();
+    RETURN true;
 END
 $$;
 

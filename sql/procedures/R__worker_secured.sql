@@ -374,12 +374,14 @@ $$;
 
 -- listen_idle, on the channel of one of the caller's streams, for a LISTEN session of the
 -- caller's own (a worker registers nobody else's session).
+DROP FUNCTION IF EXISTS hotmesh.worker_listen_idle(text, text, integer);
 CREATE OR REPLACE FUNCTION hotmesh.worker_listen_idle(
     p_channel text,
     p_consumer text,
-    p_backend_pid integer
+    p_backend_pid integer,
+    p_wait boolean DEFAULT true
 )
-RETURNS void
+RETURNS boolean
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = hotmesh, pg_temp
@@ -395,7 +397,7 @@ BEGIN
                         p_backend_pid, session_user
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    PERFORM hotmesh.listen_idle(p_channel, p_consumer, p_backend_pid);
+    RETURN hotmesh.listen_idle(p_channel, p_consumer, p_backend_pid, p_wait);
 END
 $$;
 
@@ -435,7 +437,7 @@ REVOKE ALL ON FUNCTION hotmesh.worker_respond_next(bigint, jsonb, text, integer,
 REVOKE ALL ON FUNCTION hotmesh.worker_respond_batch(bigint[], jsonb[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hotmesh.worker_respond_batch_next(bigint[], jsonb[], text, integer, integer)
     FROM PUBLIC;
-REVOKE ALL ON FUNCTION hotmesh.worker_listen_idle(text, text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hotmesh.worker_listen_idle(text, text, integer, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hotmesh.worker_listen_busy(text, text) FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION hotmesh.worker_channel(text, text) TO hotmesh_worker;
@@ -456,5 +458,6 @@ GRANT EXECUTE ON FUNCTION hotmesh.worker_respond_next(bigint, jsonb, text, integ
 GRANT EXECUTE ON FUNCTION hotmesh.worker_respond_batch(bigint[], jsonb[]) TO hotmesh_worker;
 GRANT EXECUTE ON FUNCTION hotmesh.worker_respond_batch_next(bigint[], jsonb[], text, integer, integer)
     TO hotmesh_worker;
-GRANT EXECUTE ON FUNCTION hotmesh.worker_listen_idle(text, text, integer) TO hotmesh_worker;
+GRANT EXECUTE ON FUNCTION hotmesh.worker_listen_idle(text, text, integer, boolean)
+    TO hotmesh_worker;
 GRANT EXECUTE ON FUNCTION hotmesh.worker_listen_busy(text, text) TO hotmesh_worker;

@@ -1,7 +1,7 @@
 -- Consumers waiting on a channel: listen_idle, listen_busy, notify_listeners and the advisory
 -- locks that close the race between a consumer going idle and a publisher skipping NOTIFY.
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 
 SELECT is(hotmesh.stream_listener_lock('hotmesh_w_a'), hotmesh.stream_listener_lock('hotmesh_w_a'),
           'a channel always maps to the same advisory lock');
@@ -21,7 +21,8 @@ SELECT ok(EXISTS (
           = hotmesh.stream_listener_lock('hotmesh_w_a') & x'ffffffffffffffff'::bigint),
     'registering holds the exclusive channel lock to the end of its transaction');
 
-SELECT hotmesh.listen_idle('hotmesh_w_a', 'c1', pg_backend_pid());
+SELECT is(hotmesh.listen_idle('hotmesh_w_a', 'c1', pg_backend_pid(), p_wait => false), true,
+          'without waiting, registering on a channel no other session publishes on says true');
 SELECT is((SELECT count(*)::int FROM hotmesh.stream_listeners WHERE channel = 'hotmesh_w_a'), 1,
           'registering again changes nothing');
 
