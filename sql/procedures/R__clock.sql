@@ -6,20 +6,29 @@
 -- (SET hotmesh.clock = 'test') or per database (ALTER DATABASE ... SET hotmesh.clock = 'test'),
 -- so every process of a test run shares one clock.
 
-CREATE OR REPLACE FUNCTION hotmesh.now()
+-- A SQL function of one expression: the planner inlines it wherever it is called (in queries
+-- and in PL/pgSQL expressions alike), so the engine's many calls cost no function call. The
+-- test clock's look-up is a function of its own (a sub-select here would stop the inlining,
+-- and a SQL function that is not inlined is planned on every call).
+CREATE OR REPLACE FUNCTION hotmesh.test_clock_now()
 RETURNS timestamptz
 LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 AS $$
 BEGIN
-    -- plpgsql, not sql: called a dozen times per engine step, and a SQL function with a
-    -- sub-select is planned on every call
-    IF current_setting('hotmesh.clock', true) = 'test' THEN
-        RETURN coalesce((SELECT c.now FROM hotmesh.test_clock c), now());
-    END IF;
-    RETURN now();
+    RETURN coalesce((SELECT c.now FROM hotmesh.test_clock c), now());
 END
+$$;
+
+CREATE OR REPLACE FUNCTION hotmesh.now()
+RETURNS timestamptz
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN current_setting('hotmesh.clock', true) = 'test'
+                THEN hotmesh.test_clock_now() ELSE now() END
 $$;
 
 CREATE OR REPLACE FUNCTION hotmesh.set_test_clock(p_now timestamptz)

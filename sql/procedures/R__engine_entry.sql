@@ -67,14 +67,22 @@ BEGIN
     -- answered finally at most once: the ledger of worker messages is responded_at
     UPDATE hotmesh.worker_streams s
     SET responded_at = CASE WHEN v_final THEN v_now END, expired_at = coalesce(s.expired_at, v_now)
-    WHERE s.id = p_message_id AND s.responded_at IS NULL
-      -- a retired message whose activity took a response was answered pending already
-      AND CASE WHEN p_later OR s.expired_at IS NULL THEN true
-               ELSE NOT EXISTS (SELECT 1 FROM hotmesh.activity_instances i
-                                WHERE i.job_id = v_job_id AND i.activity_id = s.activity_id
-                                  AND i.dimension = s.dimension AND i.leg2_count > 0) END
+    WHERE s.id = p_message_id AND s.responded_at IS NULL AND (p_later OR s.expired_at IS NULL)
     RETURNING s.activity_id, s.dimension, s.app_id, s.stream_name
     INTO v_aid, v_dad, app_id, stream_name;
+    IF NOT FOUND AND NOT p_later THEN
+        -- a retired message (its lease given up, e.g. dead-lettered) is still answerable,
+        -- unless its activity took a response already (it was answered pending). Apart from
+        -- the common case above: the sub-select would be set up on every call.
+        UPDATE hotmesh.worker_streams s
+        SET responded_at = CASE WHEN v_final THEN v_now END
+        WHERE s.id = p_message_id AND s.responded_at IS NULL AND s.expired_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM hotmesh.activity_instances i
+                          WHERE i.job_id = v_job_id AND i.activity_id = s.activity_id
+                            AND i.dimension = s.dimension AND i.leg2_count > 0)
+        RETURNING s.activity_id, s.dimension, s.app_id, s.stream_name
+        INTO v_aid, v_dad, app_id, stream_name;
+    END IF;
     IF NOT FOUND THEN
         SELECT s.app_id, s.stream_name INTO app_id, stream_name
         FROM hotmesh.worker_streams s WHERE s.id = p_message_id;

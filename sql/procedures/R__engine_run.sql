@@ -269,7 +269,13 @@ BEGIN
         v_set := set_config('hotmesh.claimed',
                             current_setting('hotmesh.claimed', true) || v_id || ',', true);
     END IF;
-    PERFORM hotmesh.engine_save_entry(p_job.id, v_aid, p_dad, 'worker', NULL);
+    -- (engine_save_entry's statement, inline: this runs for every step)
+    INSERT INTO hotmesh.jobs_attributes AS a (job_id, field, value, type)
+    VALUES (p_job.id, v_aid || '/' || p_dad, jsonb_build_object(
+        'output', jsonb_build_object(
+            'metadata', jsonb_build_object('aid', v_aid, 'dad', p_dad, 'atp', 'worker',
+                                           'ac', v_now))), 'output')
+    ON CONFLICT (job_id, field) DO UPDATE SET value = a.value || excluded.value;
     RETURN '[]'::jsonb;
 END
 $$;

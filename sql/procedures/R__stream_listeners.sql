@@ -18,15 +18,19 @@ $$;
 
 -- NOTIFY the channel if a consumer waits on it (worker streams, and job channels where
 -- pubsub and subscribers wait for completions).
+-- (The lock is taken by an assignment, a simple expression that needs no executor, and the
+-- check and the NOTIFY are one statement: this runs for every publishing statement.)
 CREATE OR REPLACE FUNCTION hotmesh.notify_listeners(p_channel text, p_payload text DEFAULT '')
 RETURNS void
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    v_done text;
 BEGIN
-    PERFORM pg_advisory_xact_lock_shared(hotmesh.stream_listener_lock(p_channel));
-    IF EXISTS (SELECT 1 FROM hotmesh.stream_listeners l WHERE l.channel = p_channel) THEN
-        PERFORM pg_notify(p_channel, p_payload);
-    END IF;
+    v_done := pg_advisory_xact_lock_shared(hotmesh.stream_listener_lock(p_channel))::text;
+    PERFORM pg_notify(p_channel, p_payload)
+    FROM hotmesh.stream_listeners l WHERE l.channel = p_channel
+    LIMIT 1;
 END
 $$;
 

@@ -3,6 +3,10 @@ BEGIN;
 SELECT plan(8);
 -- plans as a long-lived worker session ends up with them (see the last test)
 SET LOCAL plan_cache_mode = force_generic_plan;
+-- some thousand rows done long ago, before anything is planned: on a table of a page or two a
+-- scan is the right plan (see the last test)
+INSERT INTO hotmesh.worker_streams (app_id, stream_name, message, expired_at)
+SELECT 'filler', 'old', jsonb_build_object('n', n), now() FROM generate_series(1, 3000) n;
 
 -- graph: t1 -> w1 (worker on topic rb.work); the compiled form is written by hand
 SELECT hotmesh.deploy_version('rb', '1', '{}', $json${
