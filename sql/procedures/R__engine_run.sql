@@ -138,37 +138,49 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_aid      text := p_definition ->> 'id';
+    v_maps     jsonb := p_definition #> '{maps,job}';
+    v_emit     jsonb := p_definition #> '{expressions,emit}';
+    v_persist  jsonb := p_definition #> '{expressions,persist}';
+    v_targets  jsonb := p_definition #> ARRAY['next', p_code::text];
     v_context  jsonb;  -- loaded only when an expression needs it
     v_children jsonb;
-    v_closing  jsonb;
+    v_closing  jsonb := '[]'::jsonb;
+    v_delta    integer;
 BEGIN
-    IF hotmesh.engine_dynamic(p_definition #> '{maps,job}') THEN
-        v_context := hotmesh.engine_context_of(p_job, p_definition, p_dad);
-    END IF;
-    IF p_definition #> '{maps,job}' IS NOT NULL THEN
-        PERFORM hotmesh.engine_apply_job_maps(p_job.id, p_definition #> '{maps,job}', v_context);
+    -- (each engine_* call only when its argument is there: this runs for every activity)
+    IF v_maps IS NOT NULL THEN
+        IF hotmesh.engine_dynamic(v_maps) THEN
+            v_context := hotmesh.engine_context_of(p_job, p_definition, p_dad);
+        END IF;
+        PERFORM hotmesh.engine_apply_job_maps(p_job.id, v_maps, v_context);
     END IF;
     IF coalesce((p_definition ->> 'conditional')::boolean, true)
-       OR hotmesh.engine_dynamic(p_definition #> '{expressions,emit}')
-       OR hotmesh.engine_dynamic(p_definition #> '{expressions,persist}') THEN
+       OR (v_emit IS NOT NULL AND hotmesh.engine_dynamic(v_emit))
+       OR (v_persist IS NOT NULL AND hotmesh.engine_dynamic(v_persist)) THEN
         v_context := hotmesh.engine_context_of(p_job, p_definition, p_dad);  -- after job maps
     END IF;
-    v_children := hotmesh.engine_children(p_job, v_aid, p_dad, p_code, v_context,
-                                          p_definition -> 'next');
+    IF jsonb_array_length(v_targets) = 1 THEN
+        -- one child by the compiled "next" (engine_children's own shortcut, without the call)
+        v_children := jsonb_build_array(jsonb_build_object(
+            'job_id', p_job.id, 'aid', v_targets ->> 0, 'dad', p_dad || ',0', 'leg', 1,
+            'from', v_aid));
+    ELSE
+        v_children := hotmesh.engine_children(p_job, v_aid, p_dad, p_code, v_context,
+                                              p_definition -> 'next');
+    END IF;
     IF NOT p_pending AND NOT p_finalized THEN
         UPDATE hotmesh.activity_instances SET finalized_at = hotmesh.now()
         WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad;
     END IF;
-    v_closing := hotmesh.engine_settle(
-        p_job.id,
-        jsonb_array_length(v_children) - CASE WHEN p_pending THEN 0 ELSE 1 END);
+    v_delta := jsonb_array_length(v_children) - CASE WHEN p_pending THEN 0 ELSE 1 END;
+    IF v_delta <> 0 THEN  -- a step that hands its obligation to one child moves nothing
+        v_closing := hotmesh.engine_settle(p_job.id, v_delta);
+    END IF;
     -- persist runs the completion tasks (a parent gets the result); else emit announces the
     -- interim state (a parent gets a pending result)
-    IF p_definition #> '{expressions,persist}' IS NOT NULL
-       AND hotmesh.engine_truthy(p_definition #> '{expressions,persist}', v_context) THEN
+    IF v_persist IS NOT NULL AND hotmesh.engine_truthy(v_persist, v_context) THEN
         v_closing := v_closing || hotmesh.engine_complete(p_job.id, NULL, true);
-    ELSIF p_definition #> '{expressions,emit}' IS NOT NULL
-       AND hotmesh.engine_truthy(p_definition #> '{expressions,emit}', v_context) THEN
+    ELSIF v_emit IS NOT NULL AND hotmesh.engine_truthy(v_emit, v_context) THEN
         v_closing := v_closing || hotmesh.engine_emit(p_job.id);
     END IF;
     RETURN v_children || v_closing;
@@ -218,9 +230,10 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_aid     text := p_definition ->> 'id';
+    v_maps    jsonb := p_definition #> '{maps,input}';
     v_context jsonb;
     v_input   jsonb;
-    v_topic   jsonb;
+    v_topic   jsonb := p_definition #> '{expressions,topic}';
     v_left    integer := coalesce(nullif(current_setting('hotmesh.claim_left', true), ''),
                                   '0')::integer;
     v_claim   boolean := false;
@@ -228,13 +241,17 @@ DECLARE
     v_id      bigint;
     v_set     text;
 BEGIN
-    IF hotmesh.engine_dynamic(p_definition #> '{maps,input}')
-       OR hotmesh.engine_dynamic(p_definition #> '{expressions,topic}') THEN
+    IF (v_maps IS NOT NULL AND hotmesh.engine_dynamic(v_maps))
+       OR hotmesh.engine_dynamic(v_topic) THEN
         v_context := hotmesh.engine_context_of(p_job, p_definition, p_dad);
     END IF;
-    v_input := coalesce(hotmesh.engine_eval(p_definition #> '{maps,input}', v_context),
-                        '{}'::jsonb);
-    v_topic := hotmesh.engine_eval(p_definition #> '{expressions,topic}', v_context);
+    IF v_maps IS NOT NULL THEN
+        v_input := hotmesh.engine_eval(v_maps, v_context);
+    END IF;
+    v_input := coalesce(v_input, '{}'::jsonb);
+    -- a constant topic (the usual) is its value; an expression is evaluated
+    v_topic := CASE WHEN v_topic ? 'value' THEN v_topic -> 'value'
+                    ELSE hotmesh.engine_eval(v_topic, v_context) END;
     IF jsonb_typeof(v_topic) IS DISTINCT FROM 'string' OR v_topic = '""'::jsonb THEN
         RAISE EXCEPTION 'activity % of job %: the worker topic resolved to %, not a topic name',
             v_aid, p_job.key, coalesce(v_topic::text, 'undefined')
