@@ -37,6 +37,9 @@ DECLARE
     v_job        hotmesh.jobs;
     v_children   jsonb;
     v_items      jsonb;
+    v_id_expression jsonb;
+    v_emit       jsonb;
+    v_targets    jsonb;
 BEGIN
     -- the active version, the trigger subscribed to the topic and its definition, at once
     SELECT a.active_version, s.activity_id, g.definition
@@ -57,15 +60,19 @@ BEGIN
             USING ERRCODE = 'no_data_found';
     END IF;
 
-    -- the job id: stats.id when the graph sets one, else a new guid
-    IF hotmesh.engine_dynamic(v_definition #> '{expressions,stats.id}') THEN
-        v_context := jsonb_build_object(
-            v_trigger, jsonb_build_object('input', jsonb_build_object('data', v_input),
-                                          'output', jsonb_build_object('data', v_input)),
-            '$job', jsonb_build_object('data', '{}'::jsonb,
-                                       'metadata', coalesce(p_metadata, '{}')));
+    -- the job id: stats.id when the graph sets one, else a new guid (each engine_* call only
+    -- when its argument is there: this runs for every job)
+    v_id_expression := v_definition #> '{expressions,stats.id}';
+    IF v_id_expression IS NOT NULL THEN
+        IF hotmesh.engine_dynamic(v_id_expression) THEN
+            v_context := jsonb_build_object(
+                v_trigger, jsonb_build_object('input', jsonb_build_object('data', v_input),
+                                              'output', jsonb_build_object('data', v_input)),
+                '$job', jsonb_build_object('data', '{}'::jsonb,
+                                           'metadata', coalesce(p_metadata, '{}')));
+        END IF;
+        v_key := hotmesh.engine_eval(v_id_expression, v_context) #>> '{}';
     END IF;
-    v_key := hotmesh.engine_eval(v_definition #> '{expressions,stats.id}', v_context) #>> '{}';
     v_key := coalesce(nullif(v_key, ''), coalesce(p_metadata ->> 'jid',
                       'H' || replace(gen_random_uuid()::text, '-', '')));
 
@@ -111,9 +118,10 @@ BEGIN
             CASE WHEN hotmesh.engine_dynamic(v_definition #> '{maps,job}')
                  THEN hotmesh.engine_context_of(v_job, v_definition, ',0') END);
     END IF;
+    v_emit := v_definition #> '{expressions,emit}';
     IF v_definition #> '{expressions,entity}' IS NOT NULL
        OR coalesce((v_definition ->> 'conditional')::boolean, true)
-       OR hotmesh.engine_dynamic(v_definition #> '{expressions,emit}') THEN
+       OR (v_emit IS NOT NULL AND hotmesh.engine_dynamic(v_emit)) THEN
         v_context := hotmesh.engine_context_of(v_job, v_definition, ',0');  -- after job maps
     END IF;
     IF v_definition #> '{expressions,entity}' IS NOT NULL THEN
@@ -127,12 +135,22 @@ BEGIN
         RETURN jsonb_build_object('key', v_key, 'gid', v_job.gid, 'job_id', v_job.id,
                                   'items', '[]'::jsonb);
     END IF;
-    v_children := hotmesh.engine_children(v_job, v_trigger, ',0', 200, v_context,
-                                          v_definition -> 'next');
+    v_targets := v_definition #> '{next,200}';
+    IF jsonb_array_length(v_targets) = 1 THEN
+        -- one child by the compiled "next" (engine_children's own shortcut, without the call)
+        v_children := jsonb_build_array(jsonb_build_object(
+            'job_id', v_job.id, 'aid', v_targets ->> 0, 'dad', ',0,0', 'leg', 1,
+            'from', v_trigger));
+    ELSE
+        v_children := hotmesh.engine_children(v_job, v_trigger, ',0', 200, v_context,
+                                              v_definition -> 'next');
+    END IF;
     -- the trigger was the 1 open obligation; its children replace it
-    v_items := v_children || hotmesh.engine_settle(v_job.id, jsonb_array_length(v_children) - 1);
-    IF v_definition #> '{expressions,emit}' IS NOT NULL
-       AND hotmesh.engine_truthy(v_definition #> '{expressions,emit}', v_context) THEN
+    v_items := v_children;
+    IF jsonb_array_length(v_children) <> 1 THEN
+        v_items := v_items || hotmesh.engine_settle(v_job.id, jsonb_array_length(v_children) - 1);
+    END IF;
+    IF v_emit IS NOT NULL AND hotmesh.engine_truthy(v_emit, v_context) THEN
         v_items := v_items || hotmesh.engine_emit(v_job.id);
     END IF;
     RETURN jsonb_build_object('key', v_key, 'gid', v_job.gid, 'job_id', v_job.id,
