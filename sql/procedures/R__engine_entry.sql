@@ -248,61 +248,6 @@ AS $$
     WHERE e.app_id = p_app_id AND e.reserved_at IS NULL AND e.expired_at IS NULL
 $$;
 
--- The claim at enqueue (engine_worker_leg1), begun and ended by respond_next and
--- respond_batch_next: while it lasts, up to p_take steps enqueued on the stream of the answer
--- being applied (hotmesh.handoff) are inserted leased to p_consumer for p_lease_ms.
--- p_caller and p_take_name name the caller and its parameter in errors.
-CREATE OR REPLACE FUNCTION hotmesh.engine_claim_begin(
-    p_caller text,
-    p_take_name text,
-    p_take integer,
-    p_consumer text,
-    p_lease_ms integer
-)
-RETURNS void
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    v_set text;
-BEGIN
-    IF p_take IS NULL OR p_take NOT BETWEEN 0 AND 1000 THEN
-        RAISE EXCEPTION '%: % must be from 0 to 1000, got %', p_caller, p_take_name, p_take
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF p_lease_ms IS NULL OR p_lease_ms < 1 THEN
-        RAISE EXCEPTION '%: lease must be a positive number of milliseconds, got %',
-            p_caller, p_lease_ms
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF coalesce(p_consumer, '') = '' THEN
-        RAISE EXCEPTION '%: consumer must be a non-empty string', p_caller
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    v_set := set_config('hotmesh.claim_left', p_take::text, true);
-    v_set := set_config('hotmesh.claim_consumer', p_consumer, true);
-    v_set := set_config('hotmesh.claim_lease_ms', p_lease_ms::text, true);
-    v_set := set_config('hotmesh.claimed', '', true);
-END
-$$;
-
--- The ids of the steps claimed since engine_claim_begin; the claim ends here (settings made
--- with set_config(…, true) would otherwise last to the commit).
-CREATE OR REPLACE FUNCTION hotmesh.engine_claim_end()
-RETURNS bigint[]
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    v_ids bigint[] := string_to_array(rtrim(current_setting('hotmesh.claimed', true), ','),
-                                      ',')::bigint[];
-    v_set text;
-BEGIN
-    v_set := set_config('hotmesh.claim_left', '0', true);
-    v_set := set_config('hotmesh.claim_consumer', '', true);
-    v_set := set_config('hotmesh.handoff', '', true);
-    RETURN coalesce(v_ids, '{}');
-END
-$$;
-
 -- respond, and the consumer takes the steps it enqueues on the same stream in the same
 -- transaction (a claim at enqueue, see respond_batch_next), then, up to p_batch, older ready
 -- messages of that stream: a busy worker needs no separate dequeue (and no NOTIFY round trip)
@@ -330,23 +275,32 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_answer  record;
-    v_claimed bigint[];
+    v_set     text;
     v_taken   integer := 0;
     v_more    integer;
 BEGIN
     IF p_batch > 0 THEN
-        PERFORM hotmesh.engine_claim_begin('respond_next', 'batch', p_batch, p_consumer,
-                                           p_lease_ms);
+        IF coalesce(p_consumer, '') = '' THEN
+            RAISE EXCEPTION 'respond_next: consumer must be a non-empty string'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_set := set_config('hotmesh.claim_left', p_batch::text, true);
+        v_set := set_config('hotmesh.claim_consumer', p_consumer, true);
+        v_set := set_config('hotmesh.claim_lease_ms', p_lease_ms::text, true);
+        v_set := set_config('hotmesh.claimed', '', true);
     END IF;
     v_answer := hotmesh.engine_respond(p_message_id, p_response, false, p_batch > 0);
     IF p_batch > 0 THEN
-        v_claimed := hotmesh.engine_claim_end();
         RETURN QUERY
         SELECT v_answer.outcome, s.id, s.message, s.deliveries, s.retry_attempt, s.priority,
                s.job_key, s.workflow_name, s.created_at
         FROM hotmesh.worker_streams s
-        WHERE s.id = ANY (v_claimed);
+        WHERE s.id = ANY (string_to_array(rtrim(current_setting('hotmesh.claimed'), ','),
+                                          ',')::bigint[]);
         GET DIAGNOSTICS v_taken = ROW_COUNT;
+        v_set := set_config('hotmesh.claim_left', '0', true);
+        v_set := set_config('hotmesh.claim_consumer', '', true);
+        v_set := set_config('hotmesh.handoff', '', true);
         IF v_taken < p_batch THEN
             RETURN QUERY
             SELECT v_answer.outcome, d.*
@@ -465,20 +419,39 @@ RETURNS TABLE (
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_claimed bigint[];
+    v_set text;
 BEGIN
-    PERFORM hotmesh.engine_claim_begin('respond_batch_next', 'take', p_take, p_consumer,
-                                       p_lease_ms);
+    IF p_take IS NULL OR p_take NOT BETWEEN 0 AND 1000 THEN
+        RAISE EXCEPTION 'respond_batch_next: take must be from 0 to 1000, got %', p_take
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_lease_ms IS NULL OR p_lease_ms < 1 THEN
+        RAISE EXCEPTION 'respond_batch_next: lease must be a positive number of milliseconds, got %',
+            p_lease_ms
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF coalesce(p_consumer, '') = '' THEN
+        RAISE EXCEPTION 'respond_batch_next: consumer must be a non-empty string'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_set := set_config('hotmesh.claim_left', p_take::text, true);
+    v_set := set_config('hotmesh.claim_consumer', p_consumer, true);
+    v_set := set_config('hotmesh.claim_lease_ms', p_lease_ms::text, true);
+    v_set := set_config('hotmesh.claimed', '', true);
     RETURN QUERY
     SELECT b.id, b.outcome, NULL::jsonb, NULL::integer, NULL::integer, NULL::integer,
            NULL::text, NULL::text, NULL::timestamptz
     FROM hotmesh.engine_respond_batch(p_message_ids, p_responses, p_take > 0) b;
-    v_claimed := hotmesh.engine_claim_end();
     RETURN QUERY
     SELECT s.id, NULL::text, s.message, s.deliveries, s.retry_attempt, s.priority, s.job_key,
            s.workflow_name, s.created_at
     FROM hotmesh.worker_streams s
-    WHERE s.id = ANY (v_claimed)
+    WHERE s.id = ANY (string_to_array(rtrim(current_setting('hotmesh.claimed'), ','),
+                                      ',')::bigint[])
     ORDER BY s.priority DESC, s.id;
+    -- the claims end with this call (set_config(…, true) would keep them to the commit)
+    v_set := set_config('hotmesh.claim_left', '0', true);
+    v_set := set_config('hotmesh.claim_consumer', '', true);
+    v_set := set_config('hotmesh.handoff', '', true);
 END
 $$;
