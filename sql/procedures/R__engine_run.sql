@@ -554,10 +554,16 @@ BEGIN
                 || CASE WHEN v_status = 'error'
                         THEN jsonb_build_object('err', p_item -> 'data') ELSE '{}'::jsonb END));
     END IF;
-    -- (engine_save_node's statement, inline: this runs for every response)
+    -- (engine_save_node's statement, inline: this runs for every response). Leg 2 adds to
+    -- the metadata leg 1 wrote (au, code, err beside aid, atp, ac), as HotMesh persists it.
     INSERT INTO hotmesh.jobs_attributes AS a (job_id, field, value, type)
     VALUES (p_job.id, v_aid || '/' || v_dad, v_node, 'output')
-    ON CONFLICT (job_id, field) DO UPDATE SET value = a.value || excluded.value;
+    ON CONFLICT (job_id, field) DO UPDATE
+    SET value = a.value || CASE
+        WHEN excluded.value ? 'output' AND a.value #> '{output,metadata}' IS NOT NULL
+        THEN jsonb_set(excluded.value, '{output,metadata}',
+                       (a.value #> '{output,metadata}') || (excluded.value #> '{output,metadata}'))
+        ELSE excluded.value END;
 
     IF p_definition #> '{maps,output}' IS NOT NULL AND v_kind IN ('timehook', 'webhook') THEN
         -- a hook maps its output again once the signal (or timer) payload is there

@@ -2,7 +2,7 @@
 -- the steps it enqueues on the stream, then older ready messages of it) and hotmesh.engine_fail_message (a
 -- dead-lettered engine message answers for its worker).
 BEGIN;
-SELECT plan(50);
+SELECT plan(51);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -389,6 +389,13 @@ SELECT results_eq(
     $$VALUES ('applied'::text, NULL::bigint)$$,
     'with nothing ready it returns one row: the outcome, without a message');
 SELECT is(pg_temp.data('ch-1'), '{"s1": 1, "s2": 2}'::jsonb, 'both responses were applied');
+SELECT is((SELECT jsonb_object_keys_sorted FROM (
+               SELECT array_agg(k ORDER BY k) AS jsonb_object_keys_sorted
+               FROM hotmesh.jobs_attributes a JOIN hotmesh.jobs j ON j.id = a.job_id,
+                    jsonb_object_keys(a.value #> '{output,metadata}') k
+               WHERE j.key = 'ch-1' AND a.field LIKE 's1/%') m),
+          ARRAY['ac', 'aid', 'atp', 'au', 'code', 'dad'],
+          'leg 2 adds to the metadata of leg 1: the activity keeps ac beside au');
 
 SELECT hotmesh.pub('resp', 'resp.chain', '{"id": "ch-2"}');
 SELECT results_eq(
