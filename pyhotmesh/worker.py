@@ -361,6 +361,8 @@ class Worker:
                 message, response = answers[0]
                 answered = await self._safely(streams.respond_next(
                     self.guid, message, response, take, self.lease_ms))
+                if answered is not None:
+                    answered = ([answered[0]], answered[1])
             else:
                 answered = await self._safely(streams.respond_batch_next(
                     self.guid, answers, take, self.lease_ms))
@@ -369,11 +371,12 @@ class Worker:
         if answered is None:
             return None
         outcomes, following = answered
-        if isinstance(outcomes, str):  # respond_next: one outcome
-            outcomes = [outcomes]
         self.counts["taken"] += len(following)
-        for held in following:
-            self._running[held.id] = (held, asyncio.create_task(self._process(held)))
+        if following and self._stopping:  # stopped meanwhile: give them back unprocessed
+            await self._safely(streams.release(self.guid, following))
+        else:
+            for held in following:
+                self._running[held.id] = (held, asyncio.create_task(self._process(held)))
         if len(following) < take:
             self._slot_free.set()  # the slots reserved and not filled are free again
         for outcome in outcomes:

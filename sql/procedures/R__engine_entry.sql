@@ -280,6 +280,16 @@ DECLARE
     v_more    integer;
 BEGIN
     IF p_batch > 0 THEN
+        -- (checked here, not by a shared helper: a call per answer costs more than the lines)
+        IF p_batch > 1000 THEN
+            RAISE EXCEPTION 'respond_next: batch must be from 0 to 1000, got %', p_batch
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF p_lease_ms IS NULL OR p_lease_ms < 1 THEN
+            RAISE EXCEPTION 'respond_next: lease must be a positive number of milliseconds, got %',
+                p_lease_ms
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
         IF coalesce(p_consumer, '') = '' THEN
             RAISE EXCEPTION 'respond_next: consumer must be a non-empty string'
                 USING ERRCODE = 'invalid_parameter_value';

@@ -2,7 +2,7 @@
 -- the steps it enqueues on the stream, then older ready messages of it) and hotmesh.engine_fail_message (a
 -- dead-lettered engine message answers for its worker).
 BEGIN;
-SELECT plan(51);
+SELECT plan(53);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -411,6 +411,12 @@ SELECT results_eq(
 SELECT throws_ok($$SELECT * FROM hotmesh.respond_next((pg_temp.msg('ch-2', 's1')).id, '{}', '')$$,
                  '22023', 'respond_next: consumer must be a non-empty string',
                  'respond_next names its consumer');
+SELECT throws_ok($$SELECT * FROM hotmesh.respond_next((pg_temp.msg('ch-2', 's1')).id, '{}', 'c2', 1, 0)$$,
+                 '22023', 'respond_next: lease must be a positive number of milliseconds, got 0',
+                 'respond_next leases for a positive time');
+SELECT throws_ok($$SELECT * FROM hotmesh.respond_next((pg_temp.msg('ch-2', 's1')).id, '{}', 'c2', 1001)$$,
+                 '22023', 'respond_next: batch must be from 0 to 1000, got 1001',
+                 'respond_next takes at most 1000');
 SELECT throws_ok($$SELECT * FROM hotmesh.respond_next(987654321, '{}', 'c1')$$, 'P0002',
                  'respond: no worker message 987654321', 'respond_next of no message raises P0002');
 
