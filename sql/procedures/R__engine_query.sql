@@ -55,7 +55,27 @@ BEGIN
 END
 $$;
 
--- Every attribute of the job, field -> value.
+-- The node of each worker activity still waiting for its worker: leg 1 of a worker writes no
+-- attribute row (one write less per step), so what it would hold comes from the ledger.
+CREATE OR REPLACE FUNCTION hotmesh.engine_waiting_workers(p_job hotmesh.jobs)
+RETURNS TABLE (field text, value jsonb)
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT i.activity_id || '/' || i.dimension,
+           jsonb_build_object('output', jsonb_build_object('metadata', jsonb_build_object(
+               'aid', i.activity_id, 'dad', i.dimension, 'atp', 'worker',
+               'ac', i.entered_at)))
+    FROM hotmesh.activity_instances i
+    JOIN hotmesh.graph_activities g
+      ON g.app_id = p_job.app_id AND g.version = p_job.version AND g.activity_id = i.activity_id
+    WHERE i.job_id = p_job.id AND i.leg2_count = 0 AND g.type = 'worker'
+      AND NOT EXISTS (SELECT 1 FROM hotmesh.jobs_attributes a
+                      WHERE a.job_id = i.job_id AND a.field = i.activity_id || '/' || i.dimension)
+$$;
+
+-- Every attribute of the job, field -> value (a worker activity still waiting for its worker
+-- shows the metadata of its leg 1, from the ledger).
 CREATE OR REPLACE FUNCTION hotmesh.get_raw(p_app_id text, p_key text)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -64,8 +84,11 @@ AS $$
 DECLARE
     v_job hotmesh.jobs := hotmesh.engine_require_job(p_app_id, p_key);
 BEGIN
-    RETURN (SELECT coalesce(jsonb_object_agg(a.field, a.value), '{}'::jsonb)
-            FROM hotmesh.jobs_attributes a WHERE a.job_id = v_job.id);
+    RETURN (SELECT coalesce(jsonb_object_agg(r.field, r.value), '{}'::jsonb)
+            FROM (SELECT a.field, a.value FROM hotmesh.jobs_attributes a
+                  WHERE a.job_id = v_job.id
+                  UNION ALL
+                  SELECT w.field, w.value FROM hotmesh.engine_waiting_workers(v_job) w) r);
 END
 $$;
 
@@ -87,12 +110,14 @@ BEGIN
                        'activity', i.activity_id, 'dimension', i.dimension,
                        'entered_at', i.entered_at, 'finalized_at', i.finalized_at,
                        'leg2_count', i.leg2_count,
-                       'output', a.value -> 'output')
+                       'output', coalesce(a.value, w.value) -> 'output')
                        ORDER BY i.entered_at, length(i.dimension), i.dimension,
                                 i.activity_id), '[]'::jsonb)
             FROM hotmesh.activity_instances i
             LEFT JOIN hotmesh.jobs_attributes a
               ON a.job_id = i.job_id AND a.field = i.activity_id || '/' || i.dimension
+            LEFT JOIN hotmesh.engine_waiting_workers(v_job) w
+              ON w.field = i.activity_id || '/' || i.dimension
             WHERE i.job_id = v_job.id));
 END
 $$;

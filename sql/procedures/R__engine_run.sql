@@ -286,13 +286,10 @@ BEGIN
         v_set := set_config('hotmesh.claimed',
                             current_setting('hotmesh.claimed', true) || v_id || ',', true);
     END IF;
-    -- (engine_save_entry's statement, inline: this runs for every step)
-    INSERT INTO hotmesh.jobs_attributes AS a (job_id, field, value, type)
-    VALUES (p_job.id, v_aid || '/' || p_dad, jsonb_build_object(
-        'output', jsonb_build_object(
-            'metadata', jsonb_build_object('aid', v_aid, 'dad', p_dad, 'atp', 'worker',
-                                           'ac', v_now))), 'output')
-    ON CONFLICT (job_id, field) DO UPDATE SET value = a.value || excluded.value;
+    -- No attribute row until the worker answers: the ledger row engine_enter wrote holds
+    -- what leg 1 would store (aid, dad, ac), leg 2 writes the node whole, and get_raw and
+    -- export show an unanswered worker activity from the ledger (R__engine_query.sql). One
+    -- write less in every step.
     RETURN '[]'::jsonb;
 END
 $$;
@@ -507,6 +504,7 @@ DECLARE
                                    CASE WHEN v_status = 'error' THEN 500 ELSE 200 END);
     v_pending  boolean := v_status = 'pending' OR v_code = 202;
     v_entry    integer;
+    v_entered  timestamptz;
     v_dad      text := p_dad;
     v_context  jsonb;
     v_node     jsonb;
@@ -524,7 +522,7 @@ BEGIN
         finalized_at = CASE WHEN v_pending THEN NULL ELSE hotmesh.now() END
     WHERE job_id = p_job.id AND activity_id = v_aid AND dimension = p_dad
       AND finalized_at IS NULL
-    RETURNING leg2_count INTO v_entry;
+    RETURNING leg2_count, entered_at INTO v_entry, v_entered;
     IF NOT FOUND THEN
         RETURN '[]'::jsonb;
     END IF;
@@ -550,7 +548,7 @@ BEGIN
             'data', coalesce(p_item -> 'data', '{}'::jsonb),
             'metadata', jsonb_build_object(
                 'aid', v_aid, 'dad', v_dad, 'atp', p_definition ->> 'type',
-                'au', hotmesh.now(), 'code', v_code)
+                'ac', v_entered, 'au', hotmesh.now(), 'code', v_code)
                 || CASE WHEN v_status = 'error'
                         THEN jsonb_build_object('err', p_item -> 'data') ELSE '{}'::jsonb END));
     END IF;

@@ -1,7 +1,7 @@
 -- Reading jobs: hotmesh.get_state, get_status, get_raw and export (engine_find_job picks the
 -- live job with an id, else its most recent one); each raises P0002 "<id> Not Found".
 BEGIN;
-SELECT plan(29);
+SELECT plan(30);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -130,9 +130,15 @@ SELECT is(hotmesh.get_raw('query', 'q-1'),
               'data/input', 2,
               't1/,0', (SELECT value FROM hotmesh.jobs_attributes
                         WHERE job_id = (SELECT id FROM q1) AND field = 't1/,0'),
-              'a1/,0,0', (SELECT value FROM hotmesh.jobs_attributes
-                          WHERE job_id = (SELECT id FROM q1) AND field = 'a1/,0,0')),
-          'get_raw returns every attribute, field -> value');
+              'a1/,0,0', jsonb_build_object('output', jsonb_build_object(
+                             'metadata', jsonb_build_object(
+                                 'aid', 'a1', 'dad', ',0,0', 'atp', 'worker',
+                                 'ac', to_jsonb('2030-01-01 00:00:00+00'::timestamptz))))),
+          'get_raw returns every attribute, field -> value (a worker still running: its leg 1)');
+SELECT is(hotmesh.export('query', 'q-1') #> '{timeline,1,output,metadata}',
+          jsonb_build_object('aid', 'a1', 'dad', ',0,0', 'atp', 'worker',
+                             'ac', to_jsonb('2030-01-01 00:00:00+00'::timestamptz)),
+          'export''s timeline shows a worker still running with its leg-1 metadata');
 SELECT is(hotmesh.get_raw('query', 'q-1') -> 't1/,0' #> '{input,data}', '{"id": "q-1", "n": 2}'::jsonb,
           'raw activity nodes are stored under <activity>/<dimension>');
 

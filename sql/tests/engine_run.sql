@@ -2,7 +2,7 @@
 -- passthrough, waiter and timer, signal, cycle, interrupt), statusThreshold, engine_enter,
 -- engine_truthy, and what engine_run refuses.
 BEGIN;
-SELECT plan(67);
+SELECT plan(69);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -685,9 +685,13 @@ SELECT results_eq(
             "dad": ",0,0", "topic": "run.dynamic"}, "data": {"n": 7}}'::jsonb)$$,
            (pg_temp.job('w-1')).gid),
     'worker leg 1 publishes its mapped input to its topic, addressed to the activity instance');
-SELECT is((pg_temp.node('w-1', 'w', ',0,0') #> '{output,metadata}') - 'ac',
-          '{"aid": "w", "dad": ",0,0", "atp": "worker"}'::jsonb,
-          'worker leg 1 saves the activity''s metadata');
+SELECT is(pg_temp.node('w-1', 'w', ',0,0'), NULL,
+          'worker leg 1 writes no attribute row (the ledger holds its entry)');
+SELECT is(hotmesh.get_raw('run', 'w-1') -> 'w/,0,0',
+          jsonb_build_object('output', jsonb_build_object('metadata', jsonb_build_object(
+              'aid', 'w', 'dad', ',0,0', 'atp', 'worker',
+              'ac', (pg_temp.ledger('w-1', 'w', ',0,0')).entered_at))),
+          'get_raw shows the activity''s leg-1 metadata from the ledger while the worker runs');
 SELECT is(pg_temp.status('w-1'), 1, 'worker leg 1 leaves the semaphore as it was (duplex)');
 SELECT results_eq(
     $$SELECT arrivals, leg2_count, finalized_at FROM pg_temp.ledger('w-1', 'w', ',0,0')$$,
@@ -696,6 +700,10 @@ SELECT hotmesh.respond((SELECT id FROM hotmesh.worker_streams WHERE job_key = 'w
                        '{"data": {"v": "done"}}');
 SELECT is(pg_temp.node('w-1', 'w', ',0,0') #> '{output,data}', '{"v": "done"}'::jsonb,
           'worker leg 2 saves the response as the output');
+SELECT is((pg_temp.node('w-1', 'w', ',0,0') #> '{output,metadata}') - 'au',
+          jsonb_build_object('aid', 'w', 'dad', ',0,0', 'atp', 'worker', 'code', 200,
+                             'ac', (pg_temp.ledger('w-1', 'w', ',0,0')).entered_at),
+          'worker leg 2 writes the whole metadata, its entry time (ac) from the ledger');
 SELECT is(pg_temp.data('w-1'), '{"out": "done"}'::jsonb, 'worker leg 2 applies the job.maps');
 SELECT is(pg_temp.status('w-1'), 0, 'worker leg 2 closes its obligation (no children: done)');
 SELECT throws_ok(
