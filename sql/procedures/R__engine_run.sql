@@ -271,7 +271,9 @@ BEGIN
                 'metadata', jsonb_build_object('jid', p_job.key, 'gid', p_job.gid,
                                                'aid', v_aid, 'dad', p_dad,
                                                'topic', v_topic #>> '{}')
-                            || hotmesh.engine_trace(p_job),
+                            -- (the trace ids only when the job has some: no call otherwise)
+                            || CASE WHEN p_job.context -> 'metadata' ? 'trc'
+                                    THEN hotmesh.engine_trace(p_job) ELSE '{}'::jsonb END,
                 'data', v_input),
             v_now, v_now,
             CASE WHEN v_claim THEN v_now END,
