@@ -234,8 +234,8 @@ DECLARE
     v_context jsonb;
     v_input   jsonb;
     v_topic   jsonb := p_definition #> '{expressions,topic}';
-    v_left    integer := coalesce(nullif(current_setting('hotmesh.claim_left', true), ''),
-                                  '0')::integer;
+    v_handoff text := coalesce(current_setting('hotmesh.handoff', true), '');
+    v_left    integer := 0;
     v_claim   boolean := false;
     v_now     timestamptz := hotmesh.now();
     v_id      bigint;
@@ -257,9 +257,12 @@ BEGIN
             v_aid, p_job.key, coalesce(v_topic::text, 'undefined')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF v_left > 0 THEN
-        v_claim := hotmesh.stream_channel(p_job.app_id, v_topic #>> '{}')
-                   = current_setting('hotmesh.handoff', true);
+    -- (the claim settings are read only while a handoff stream is set: respond_next and
+    -- respond_batch_next set both, and the secured functions pin the handoff empty, so a
+    -- session's own claim settings never reach here)
+    IF v_handoff <> '' THEN
+        v_left := coalesce(nullif(current_setting('hotmesh.claim_left', true), ''), '0')::integer;
+        v_claim := v_left > 0 AND hotmesh.stream_channel(p_job.app_id, v_topic #>> '{}') = v_handoff;
     END IF;
     -- the engine writes its own, well-formed messages directly (stream_publish validates
     -- callers' input; this is the hot path of every step)

@@ -1,7 +1,7 @@
 -- respond_batch_next: a batch of responses whose answering worker takes the steps they enqueue
 -- on the same streams, leased from their insert (a claim at enqueue).
 BEGIN;
-SELECT plan(16);
+SELECT plan(18);
 SET LOCAL track_functions = 'pl';
 
 -- graph: t1 -> w1 (topic rbn.work) -> w2 (topic rbn.work) -> w3 (topic rbn.other); the
@@ -110,6 +110,14 @@ SELECT is((SELECT count(*)::int FROM mixed WHERE outcome IS NULL), 1, 'e''s step
 SELECT hotmesh.respond((pg_temp.msg('c', 'w2')).id, '{"data": {}}');
 SELECT ok(current_setting('hotmesh.claim_left') = '0' AND current_setting('hotmesh.handoff') = '',
           'the claim settings are cleared when the call returns');
+
+-- claim settings a session sets itself do nothing without a handoff (respond sets none)
+SELECT hotmesh.pub('rbn', 'rbn.start', '{}', '{"metadata": {"jid": "f"}}');
+SELECT set_config('hotmesh.claim_left', 'not a number', true),
+       set_config('hotmesh.claim_consumer', 'someone', true);
+SELECT is(hotmesh.respond((pg_temp.msg('f', 'w1')).id, '{"data": {}}'), 'applied',
+          'respond ignores claim settings it did not make');
+SELECT ok((pg_temp.msg('f', 'w2')).reserved_at IS NULL, 'and its step is enqueued ready');
 
 SELECT throws_ok($$SELECT * FROM hotmesh.respond_batch_next('{}', '{}', 'c1', 1001, 30000)$$,
                  '22023', 'respond_batch_next: take must be from 0 to 1000, got 1001',
