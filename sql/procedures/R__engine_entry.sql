@@ -248,6 +248,16 @@ AS $$
     WHERE e.app_id = p_app_id AND e.reserved_at IS NULL AND e.expired_at IS NULL
 $$;
 
+-- The ids of the steps claimed at enqueue in this transaction (engine_worker_leg1 lists them
+-- in hotmesh.claimed). One expression, so it inlines where it is used.
+CREATE OR REPLACE FUNCTION hotmesh.engine_claimed()
+RETURNS bigint[]
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT string_to_array(rtrim(current_setting('hotmesh.claimed', true), ','), ',')::bigint[]
+$$;
+
 -- respond, and the consumer takes the steps it enqueues on the same stream in the same
 -- transaction (a claim at enqueue, see respond_batch_next), then, up to p_batch, older ready
 -- messages of that stream: a busy worker needs no separate dequeue (and no NOTIFY round trip)
@@ -305,8 +315,7 @@ BEGIN
         SELECT v_answer.outcome, s.id, s.message, s.deliveries, s.retry_attempt, s.priority,
                s.job_key, s.workflow_name, s.created_at
         FROM hotmesh.worker_streams s
-        WHERE s.id = ANY (string_to_array(rtrim(current_setting('hotmesh.claimed'), ','),
-                                          ',')::bigint[]);
+        WHERE s.id = ANY (hotmesh.engine_claimed());
         GET DIAGNOSTICS v_taken = ROW_COUNT;
         v_set := set_config('hotmesh.claim_left', '0', true);
         v_set := set_config('hotmesh.claim_consumer', '', true);
@@ -444,20 +453,24 @@ BEGIN
         RAISE EXCEPTION 'respond_batch_next: consumer must be a non-empty string'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    v_set := set_config('hotmesh.claim_left', p_take::text, true);
-    v_set := set_config('hotmesh.claim_consumer', p_consumer, true);
-    v_set := set_config('hotmesh.claim_lease_ms', p_lease_ms::text, true);
-    v_set := set_config('hotmesh.claimed', '', true);
+    IF p_take > 0 THEN  -- (a worker with no free slot takes none: no settings, no look-up)
+        v_set := set_config('hotmesh.claim_left', p_take::text, true);
+        v_set := set_config('hotmesh.claim_consumer', p_consumer, true);
+        v_set := set_config('hotmesh.claim_lease_ms', p_lease_ms::text, true);
+        v_set := set_config('hotmesh.claimed', '', true);
+    END IF;
     RETURN QUERY
     SELECT b.id, b.outcome, NULL::jsonb, NULL::integer, NULL::integer, NULL::integer,
            NULL::text, NULL::text, NULL::timestamptz
     FROM hotmesh.engine_respond_batch(p_message_ids, p_responses, p_take > 0) b;
+    IF p_take = 0 THEN
+        RETURN;
+    END IF;
     RETURN QUERY
     SELECT s.id, NULL::text, s.message, s.deliveries, s.retry_attempt, s.priority, s.job_key,
            s.workflow_name, s.created_at
     FROM hotmesh.worker_streams s
-    WHERE s.id = ANY (string_to_array(rtrim(current_setting('hotmesh.claimed'), ','),
-                                      ',')::bigint[])
+    WHERE s.id = ANY (hotmesh.engine_claimed())
     ORDER BY s.priority DESC, s.id;
     -- the claims end with this call (set_config(…, true) would keep them to the commit)
     v_set := set_config('hotmesh.claim_left', '0', true);

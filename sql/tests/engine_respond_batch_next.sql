@@ -1,7 +1,7 @@
 -- respond_batch_next: a batch of responses whose answering worker takes the steps they enqueue
 -- on the same streams, leased from their insert (a claim at enqueue).
 BEGIN;
-SELECT plan(18);
+SELECT plan(20);
 SET LOCAL track_functions = 'pl';
 
 -- graph: t1 -> w1 (topic rbn.work) -> w2 (topic rbn.work) -> w3 (topic rbn.other); the
@@ -87,10 +87,16 @@ SELECT ok((pg_temp.msg('a', 'w3')).reserved_at IS NULL AND (pg_temp.msg('b', 'w3
           'it is enqueued ready for its own consumers');
 
 -- take 0: nothing taken
+SELECT set_config('hotmesh.claimed', '123,', true);  -- left alone by a call that takes none
 SELECT is((SELECT count(*)::int FROM hotmesh.respond_batch_next(pg_temp.ids('{d}', 'w1'),
                ARRAY['{"data": {}}']::jsonb[], 'c1', 0, 30000) WHERE outcome IS NULL), 0,
           'p_take 0 takes nothing');
 SELECT ok((pg_temp.msg('d', 'w2')).reserved_at IS NULL, 'and the step is ready');
+SELECT is(current_setting('hotmesh.claimed'), '123,', 'and it makes no claim settings at all');
+
+SELECT set_config('hotmesh.claimed', '7,9,', true);
+SELECT is(hotmesh.engine_claimed(), ARRAY[7, 9]::bigint[],
+          'engine_claimed reads the ids listed in hotmesh.claimed');
 
 -- a failing response: the batch is applied again one by one, and a claim of the undone
 -- attempt is not left behind
