@@ -220,6 +220,7 @@ $$;
 -- message for the stream of the answer being applied (hotmesh.handoff) is inserted already
 -- leased to hotmesh.claim_consumer, its id added to hotmesh.claimed: the consumer that
 -- answered takes the step at once, with no ready state, no NOTIFY and no dequeue of its own.
+-- Any other step wakes a consumer waiting on its stream.
 CREATE OR REPLACE FUNCTION hotmesh.engine_worker_leg1(
     p_job hotmesh.jobs,
     p_definition jsonb,
@@ -290,6 +291,10 @@ BEGIN
         v_set := set_config('hotmesh.claim_left', (v_left - 1)::text, true);
         v_set := set_config('hotmesh.claimed',
                             current_setting('hotmesh.claimed', true) || v_id || ',', true);
+    ELSE
+        -- wake a consumer waiting on the stream (a claimed step is the answering worker's)
+        v_set := hotmesh.notify_listeners(
+                     hotmesh.stream_channel(p_job.app_id, v_topic #>> '{}'))::text;
     END IF;
     -- No attribute row until the worker answers: the ledger row engine_enter wrote holds
     -- what leg 1 would store (aid, dad, ac), leg 2 writes the node whole, and get_raw and

@@ -7,7 +7,8 @@
 --   delay_ms      not visible before now + delay (default 0)
 --   retry         a retry policy (see R__retry_policy.sql), stored in the message's columns
 --   reclaimCount  lease expiries tolerated before the message is dead-lettered (default 5)
--- Returns the new message ids in the order given.
+-- Returns the new message ids in the order given. Consumers waiting on the stream are woken
+-- (R__stream_channel.sql).
 
 CREATE OR REPLACE FUNCTION hotmesh.stream_publish(
     p_app_id text,
@@ -27,6 +28,7 @@ DECLARE
     v_delay_ms numeric;
     v_reclaim  integer;
     v_bad      integer;
+    v_woken    text;
 BEGIN
     IF coalesce(p_app_id, '') = '' THEN
         RAISE EXCEPTION 'stream_publish: app id must be a non-empty string'
@@ -88,6 +90,11 @@ BEGIN
     FROM jsonb_array_elements(v_messages) WITH ORDINALITY m
     ORDER BY m.ordinality
     RETURNING id;
+    -- one wake-up for the statement, when its messages are visible now (delayed ones are
+    -- found by the consumers' polls); an assignment, not PERFORM: no executor
+    IF v_delay_ms = 0 AND jsonb_array_length(v_messages) > 0 THEN
+        v_woken := hotmesh.notify_listeners(hotmesh.stream_channel(p_app_id, p_stream))::text;
+    END IF;
 END
 $$;
 

@@ -1,6 +1,6 @@
--- hotmesh.stream_channel and the worker_streams_notify trigger.
+-- hotmesh.stream_channel and who stream_publish wakes.
 BEGIN;
-SELECT plan(23);
+SELECT plan(25);
 
 -- The channel name -------------------------------------------------------------------------
 
@@ -35,49 +35,53 @@ SELECT lives_ok(format('LISTEN %s', hotmesh.stream_channel('a"b', $$c'; NOTIFY x
                 'the channel can be listened to unquoted');
 SELECT is(hotmesh.stream_channel(NULL, 'orders'), NULL, 'a NULL app gives no channel');
 
--- The trigger ------------------------------------------------------------------------------
+-- Who is woken -----------------------------------------------------------------------------
+-- Publishers call notify_listeners themselves (no trigger): once per statement and stream,
+-- for messages visible now and not leased at their insert.
 
-SELECT has_trigger('hotmesh', 'worker_streams', 'worker_streams_notify',
-                   'worker_streams has the trigger worker_streams_notify');
-SELECT trigger_is('hotmesh', 'worker_streams', 'worker_streams_notify',
-                  'hotmesh', 'notify_worker_streams',
-                  'worker_streams_notify calls hotmesh.notify_worker_streams()');
-SELECT is((SELECT t.tgtype & 1 FROM pg_trigger t
-           WHERE t.tgrelid = 'hotmesh.worker_streams'::regclass AND t.tgname = 'worker_streams_notify'),
-          0, 'the trigger fires once per statement, not per row');
-SELECT is((SELECT t.tgtype & (2 | 64) FROM pg_trigger t
-           WHERE t.tgrelid = 'hotmesh.worker_streams'::regclass AND t.tgname = 'worker_streams_notify'),
-          0, 'the trigger fires AFTER (neither BEFORE nor INSTEAD OF)');
-SELECT is((SELECT t.tgtype & (4 | 8 | 16 | 32) FROM pg_trigger t
-           WHERE t.tgrelid = 'hotmesh.worker_streams'::regclass AND t.tgname = 'worker_streams_notify'),
-          4, 'the trigger fires on INSERT only');
-SELECT is((SELECT t.tgnewtable::text FROM pg_trigger t
-           WHERE t.tgrelid = 'hotmesh.worker_streams'::regclass AND t.tgname = 'worker_streams_notify'),
-          'new_rows', 'the trigger sees the inserted rows as the transition table new_rows');
+SELECT is((SELECT count(*)::int FROM pg_trigger t
+           WHERE t.tgrelid = 'hotmesh.worker_streams'::regclass AND NOT t.tgisinternal),
+          0, 'worker_streams has no trigger (its old NOTIFY trigger is gone)');
+SELECT hasnt_function('hotmesh', 'notify_worker_streams',
+                      'the old trigger function is gone');
 
-SELECT lives_ok($$SELECT hotmesh.stream_publish('shop', 'orders', '[{"n": 1}, {"n": 2}]');
-                  SELECT hotmesh.stream_publish('shop', 'later', '{"n": 3}', '{"delay_ms": 60000}')$$,
-                'publishing visible and delayed messages runs the trigger without error');
-
--- who is woken: visible messages not leased yet (a message leased at its insert is the
--- answering worker's already: respond_next, respond_batch_next)
 SET LOCAL track_functions = 'pl';
-CREATE TEMP TABLE before AS
-SELECT coalesce((SELECT calls FROM pg_stat_xact_user_functions
-                 WHERE schemaname = 'hotmesh' AND funcname = 'notify_listeners'), 0) AS calls;
-INSERT INTO hotmesh.worker_streams (app_id, stream_name, message, reserved_at, reserved_by,
-                                    lease_expires_at, deliveries)
-VALUES ('shop', 'orders', '{}', now(), 'c1', now() + interval '30 s', 1);
-SELECT is((SELECT coalesce((SELECT calls FROM pg_stat_xact_user_functions
-                            WHERE schemaname = 'hotmesh' AND funcname = 'notify_listeners'), 0)
-                  - calls FROM before), 0::bigint,
-          'a message leased at its insert wakes nobody');
-INSERT INTO hotmesh.worker_streams (app_id, stream_name, message)
-VALUES ('shop', 'orders', '{}');
-SELECT is((SELECT coalesce((SELECT calls FROM pg_stat_xact_user_functions
-                            WHERE schemaname = 'hotmesh' AND funcname = 'notify_listeners'), 0)
-                  - calls FROM before), 1::bigint,
-          'a ready one goes through the NOTIFY check of its stream');
+CREATE FUNCTION pg_temp.notified() RETURNS bigint LANGUAGE sql AS $$
+    SELECT coalesce((SELECT calls FROM pg_stat_xact_user_functions
+                     WHERE schemaname = 'hotmesh' AND funcname = 'notify_listeners'), 0)
+$$;
+CREATE TEMP TABLE before (calls bigint);
+INSERT INTO before SELECT pg_temp.notified();
+
+SELECT is((SELECT count(*)::int FROM hotmesh.stream_publish('shop', 'orders',
+                                                            '[{"n": 1}, {"n": 2}, {"n": 3}]')),
+          3, 'a batch of three is published');
+SELECT is(pg_temp.notified() - (SELECT calls FROM before), 1::bigint,
+          'one NOTIFY check for the whole batch, not one per message');
+SELECT is((SELECT count(*)::int FROM pg_locks
+           WHERE locktype = 'advisory' AND mode = 'ShareLock' AND granted
+             AND pid = pg_backend_pid()
+             AND ((classid::bigint << 32) | objid::bigint)
+                 = hotmesh.stream_listener_lock(hotmesh.stream_channel('shop', 'orders'))),
+          1, 'the check holds the lock of the stream''s own channel');
+
+UPDATE before SET calls = pg_temp.notified();
+SELECT is((SELECT count(*)::int FROM hotmesh.stream_publish('shop', 'later', '{"n": 4}',
+                                                            '{"delay_ms": 60000}')),
+          1, 'a delayed message is published');
+SELECT is(pg_temp.notified() - (SELECT calls FROM before), 0::bigint,
+          'a delayed message wakes nobody (the polls find it)');
+SELECT is((SELECT count(*)::int FROM hotmesh.stream_publish('shop', 'orders', '[]')),
+          0, 'an empty batch publishes nothing');
+SELECT is(pg_temp.notified() - (SELECT calls FROM before), 0::bigint,
+          'an empty batch wakes nobody');
+
+-- a waiting consumer gets the NOTIFY on the stream's channel
+SELECT hotmesh.listen_idle(hotmesh.stream_channel('shop', 'orders'), 'c1', pg_backend_pid());
+SELECT lives_ok($$SELECT hotmesh.stream_publish('shop', 'orders', '{"n": 5}')$$,
+                'publishing to a stream with a waiting consumer');
+SELECT is(pg_temp.notified() - (SELECT calls FROM before), 1::bigint,
+          'a message published to a stream with a waiting consumer is announced');
 
 SELECT * FROM finish();
 ROLLBACK;
