@@ -10,23 +10,21 @@
 
 -- The first p_depth segments of a dimensional address (',0,1,0' at depth 2 is ',0,1'),
 -- padded with ',0' when the address is shorter.
+-- (SQL, inlined into the queries that call it: engine_context_of runs it for every node read.
+-- STABLE, not IMMUTABLE, because array_to_string is: a function whose body is more volatile
+-- than it says is never inlined.)
 CREATE OR REPLACE FUNCTION hotmesh.engine_dad_at(p_dad text, p_depth integer)
 RETURNS text
-LANGUAGE plpgsql
-IMMUTABLE
+LANGUAGE sql
+STABLE
 PARALLEL SAFE
 AS $$
-DECLARE
-    v_segments text[] := string_to_array(substr(p_dad, 2), ',');
-    v_have     integer := coalesce(array_length(v_segments, 1), 0);
-BEGIN
-    IF p_depth <= 0 THEN
-        RETURN '';
-    ELSIF v_have >= p_depth THEN
-        RETURN ',' || array_to_string(v_segments[1:p_depth], ',');
-    END IF;
-    RETURN p_dad || repeat(',0', p_depth - v_have);
-END
+    -- padded with p_depth zeros first, then cut: the pad is never short
+    SELECT CASE WHEN p_depth <= 0 THEN ''
+                ELSE ',' || array_to_string(
+                    (string_to_array(substr(p_dad || repeat(',0', p_depth), 2), ','))[1:p_depth],
+                    ',')
+           END
 $$;
 
 -- The job's data object, from its data/<key> attributes.

@@ -2,7 +2,7 @@
 -- engine_save_node, engine_apply_job_maps and engine_eval (how the engine reads and writes a
 -- job's attributes).
 BEGIN;
-SELECT plan(38);
+SELECT plan(43);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -135,6 +135,13 @@ SELECT is(hotmesh.engine_dad_at(',0,1,0', 3), ',0,1,0', 'an address at its own d
 SELECT is(hotmesh.engine_dad_at(',3', 1), ',3', 'the trigger''s depth keeps the first segment');
 SELECT is(hotmesh.engine_dad_at(',0,2', 4), ',0,2,0,0', 'a shorter address is padded with ,0');
 SELECT is(hotmesh.engine_dad_at(',0,1', 0), '', 'depth 0 is the empty address');
+SELECT is(hotmesh.engine_dad_at('', 2), ',0,0', 'the empty address is padded too');
+SELECT is(hotmesh.engine_dad_at(',12,0,7', 2), ',12,0', 'segments of several digits are kept whole');
+SELECT is(hotmesh.engine_dad_at(NULL, 2), NULL, 'no address gives no address');
+SELECT is(hotmesh.engine_dad_at(',0,1', NULL), NULL, 'no depth gives no address');
+SELECT is((SELECT l.lanname::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+           WHERE p.oid = 'hotmesh.engine_dad_at(text, integer)'::regprocedure), 'sql',
+          'engine_dad_at is plain SQL (inlined into engine_context_of''s query)');
 
 -- A job whose trigger ran (j1: t1 at ,0; a1 at ,0,0 waits for its worker) -----------------
 
