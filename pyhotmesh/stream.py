@@ -47,6 +47,24 @@ class StreamMessage:
         return bool(self.job_key) and bool(self.data.get("metadata", {}).get("aid"))
 
 
+class EncodedResponse(dict):
+    """A response whose JSON text is known already (the worker host encodes each response
+    once, which is also its check that the callback returned JSON): sent as that text
+    rather than encoded a second time."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, response: Mapping[str, Any], json_text: str) -> None:
+        super().__init__(response)
+        self.json = json_text
+
+
+def _jsonb(response: Mapping[str, Any]) -> Jsonb:
+    if type(response) is EncodedResponse:
+        return Jsonb(response.json, dumps=str)  # the text as it is
+    return Jsonb(dict(response))
+
+
 @dataclass(frozen=True)
 class FailOutcome:
     outcome: str  # 'retried', 'dead_lettered' or 'lost'
@@ -179,7 +197,7 @@ class Streams:
         one transaction. Returns 'applied', 'duplicate', 'stale' or 'inactive'."""
         rows = await self._fetch(
             f"SELECT hotmesh.{self.functions['respond']}(%s, %s)",
-            (message.id, Jsonb(dict(response))))
+            (message.id, _jsonb(response)))
         return rows[0][0]
 
     async def respond_next(
@@ -192,7 +210,7 @@ class Streams:
             "SELECT outcome, id, message, delivery, retry_attempt, priority, job_key,"
             f" workflow_name, created_at FROM hotmesh.{self.functions['respond_next']}"
             "(%s, %s, %s, %s, %s)",
-            (message.id, Jsonb(dict(response)), consumer, batch, lease_ms))
+            (message.id, _jsonb(response), consumer, batch, lease_ms))
         held = [StreamMessage(row[1], message.stream, row[2], *row[3:])
                 for row in rows if row[1] is not None]
         held.sort(key=lambda m: (-m.priority, m.id))
@@ -205,7 +223,7 @@ class Streams:
         # arrays in binary: the text form escapes every JSON element with a regex
         rows = await self._fetch(
             f"SELECT id, outcome FROM hotmesh.{self.functions['respond_batch']}(%b, %b)",
-            ([m.id for m, _ in answers], [Jsonb(dict(r)) for _, r in answers]))
+            ([m.id for m, _ in answers], [_jsonb(r) for _, r in answers]))
         outcomes = dict(rows)
         return [outcomes.get(m.id, "lost") for m, _ in answers]
 
@@ -220,7 +238,7 @@ class Streams:
             "SELECT id, outcome, message, delivery, retry_attempt, priority, job_key,"
             f" workflow_name, created_at FROM hotmesh.{self.functions['respond_batch_next']}"
             "(%b, %b, %s, %s, %s)",
-            ([m.id for m, _ in answers], [Jsonb(dict(r)) for _, r in answers], consumer, take,
+            ([m.id for m, _ in answers], [_jsonb(r) for _, r in answers], consumer, take,
              lease_ms))
         outcomes = {row[0]: row[1] for row in rows if row[1] is not None}
         stream = answers[0][0].stream if answers else ""

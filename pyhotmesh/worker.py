@@ -30,7 +30,7 @@ from . import codec, telemetry
 from .connection import ConnectionConfig, resolve_conninfo
 from .errors import ConfigurationError
 from .secured_stream import SecuredStreams, check_login, secured_conninfo
-from .stream import StreamMessage, Streams, error_payload
+from .stream import EncodedResponse, StreamMessage, Streams, error_payload
 from .throttle import Throttle
 
 log = logging.getLogger("pyhotmesh.worker")
@@ -278,7 +278,7 @@ class Worker:
                         result = await asyncio.to_thread(self.callback, data)
                     if inspect.isawaitable(result):
                         result = await result
-                    response = span.returned(codec.encode_response(_engine_response(result))
+                    response = span.returned(_engine_response(result)
                                              if message.for_engine else None)
             except asyncio.CancelledError:
                 raise
@@ -444,13 +444,16 @@ class Worker:
 _RESPONSE_KEYS = frozenset(("data", "metadata", "status", "code"))
 
 
-def _engine_response(result: Any) -> dict[str, Any]:
+def _engine_response(result: Any) -> EncodedResponse:
     """A callback's result as the engine's response: HotMesh's {metadata, data, status?,
-    code?}, or a plain value taken as the data. It must be JSON: anything else fails the
-    message like an exception would."""
+    code?}, or a plain value taken as the data, its data encoded by the payload codec if one
+    is registered. It must be JSON: anything else fails the message like an exception
+    would. Encoded to JSON here, once (the text goes to Postgres as it is)."""
     if isinstance(result, dict) and not _RESPONSE_KEYS.isdisjoint(result):
         response = {key: result[key] for key in ("data", "status", "code") if key in result}
     else:
         response = {"data": result if result is not None else {}}
-    json.dumps(response)
-    return response
+    if codec.encoding():
+        json.dumps(response)  # checked before the codec sees it
+        response = codec.encode_response(response)
+    return EncodedResponse(response, json.dumps(response))

@@ -844,3 +844,28 @@ async def test_a_codec_failing_at_pub_or_signal_raises_and_stores_nothing(mesh, 
     assert db.execute("SELECT (SELECT count(*) FROM hotmesh.jobs),"
                       " (SELECT count(*) FROM hotmesh.signals)").fetchone() == (0, 0)
     assert await hm.pub("vault.order", {"orderId": "plain-scalars-only", "n": 1})
+
+
+# -- the worker host's responses ----------------------------------------------------------------
+
+def test_a_worker_response_is_encoded_to_json_once_with_its_data_through_the_codec():
+    from pyhotmesh.worker import _engine_response
+
+    plain = _engine_response({"data": {"x": {"a": 1}}, "code": 201, "metadata": {"m": 1}})
+    assert dict(plain) == {"data": {"x": {"a": 1}}, "code": 201}
+    assert json.loads(plain.json) == dict(plain)
+
+    HotMesh.register_codec(Base64Codec())
+    encoded = _engine_response({"data": {"x": {"a": 1}, "n": 2}})
+    assert encoded["data"]["n"] == 2 and is_encoded(encoded["data"]["x"])
+    assert json.loads(encoded.json) == dict(encoded)  # the text holds the encoded data
+
+
+@pytest.mark.parametrize("with_codec", [False, True])
+def test_a_worker_result_that_is_not_json_is_refused_before_any_codec(with_codec):
+    from pyhotmesh.worker import _engine_response
+
+    if with_codec:
+        HotMesh.register_codec(Base64Codec())
+    with pytest.raises(TypeError, match="set is not JSON serializable"):
+        _engine_response({"data": {"x": {1, 2}}})

@@ -9,7 +9,7 @@ import pytest
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
-from pyhotmesh.stream import Streams, error_payload
+from pyhotmesh.stream import EncodedResponse, Streams, _jsonb, error_payload
 
 
 @pytest.fixture
@@ -169,3 +169,15 @@ async def test_registering_without_waiting_gives_way_to_a_publisher_in_flight(ds
             assert await streams.listen_idle(channel, "me", pid, wait=False) is True
             assert db.execute("SELECT consumer FROM hotmesh.stream_listeners WHERE channel = %s",
                               (channel,)).fetchall() == [("me",)]
+
+
+async def test_an_encoded_response_is_sent_as_its_own_text(streams):
+    """The worker host encodes a response once; what reaches Postgres is that text, not the
+    dict encoded again (the dict here says otherwise on purpose, to tell the two apart)."""
+    response = EncodedResponse({"data": {"n": 1}}, '{"data": {"n": 2}, "code": 200}')
+    plain = {"data": {"n": 3}}
+    async with streams.pool.connection() as conn:
+        sent = await (await conn.execute("SELECT %b::jsonb, %b::jsonb",
+                                         (_jsonb(response), _jsonb(plain)))).fetchone()
+    assert sent == ({"data": {"n": 2}, "code": 200}, {"data": {"n": 3}})
+    assert response["data"] == {"n": 1}  # still the dict it was made from, for telemetry
