@@ -59,7 +59,8 @@ $$;
 -- Move the semaphore by p_delta; when it reaches 0 the job completes (engine_complete).
 -- Returns the items completion produced (the parent's result), or []. A step that hands its
 -- obligation to exactly one child moves nothing and writes nothing (jobs.updated_at is when
--- the semaphore last moved).
+-- the semaphore last moved). The caller holds the job's row lock (engine_cascade takes it;
+-- engine_start_job's job is its own), so the status read here is the one the update sees.
 CREATE OR REPLACE FUNCTION hotmesh.engine_settle(p_job_id bigint, p_delta integer)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -70,13 +71,16 @@ BEGIN
     IF p_delta = 0 THEN
         RETURN '[]'::jsonb;
     END IF;
+    SELECT status INTO v_status FROM hotmesh.jobs WHERE id = p_job_id;
+    IF v_status > 0 AND v_status + p_delta = 0 THEN
+        -- the last obligation: completion writes the status with its own update of the row
+        -- (one update, not two: a second one in the same transaction also repeats the row's
+        -- foreign key check)
+        RETURN hotmesh.engine_complete(p_job_id, NULL, p_closing => true);
+    END IF;
     UPDATE hotmesh.jobs
     SET status = status + p_delta, updated_at = hotmesh.now()
-    WHERE id = p_job_id AND status > 0
-    RETURNING status INTO v_status;
-    IF v_status = 0 THEN
-        RETURN hotmesh.engine_complete(p_job_id, NULL);
-    END IF;
+    WHERE id = p_job_id AND status > 0;
     RETURN '[]'::jsonb;
 END
 $$;

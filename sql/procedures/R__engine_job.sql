@@ -209,11 +209,14 @@ END
 $$;
 
 -- A job's completion tasks. p_error ends it with an error; p_persist runs them while the job
--- stays open (the activity's persist flag).
+-- stays open (the activity's persist flag); p_closing: the job's last obligation closes now
+-- (engine_settle), and the status goes to 0 with completion's own update of the row.
+DROP FUNCTION IF EXISTS hotmesh.engine_complete(bigint, jsonb, boolean);
 CREATE OR REPLACE FUNCTION hotmesh.engine_complete(
     p_job_id bigint,
     p_error jsonb,
-    p_persist boolean DEFAULT false
+    p_persist boolean DEFAULT false,
+    p_closing boolean DEFAULT false
 )
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -229,7 +232,15 @@ DECLARE
     v_notice jsonb;
     v_output jsonb;
 BEGIN
+    IF p_closing AND p_persist THEN
+        RAISE EXCEPTION 'engine_complete: a persist run never closes the job'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     SELECT * INTO v_job FROM hotmesh.jobs WHERE id = p_job_id;
+    IF p_closing THEN  -- as the semaphore's own update would have left it
+        v_job.status := 0;
+        v_job.updated_at := v_now;
+    END IF;
     SELECT s.graph, s.activity_id INTO v_graph, v_trigger FROM hotmesh.graph_subscriptions s
     WHERE s.app_id = v_job.app_id AND s.version = v_job.version AND s.topic = v_job.topic;
     v_md := coalesce(v_job.context -> 'metadata', '{}'::jsonb);
@@ -246,7 +257,8 @@ BEGIN
         END IF;
         UPDATE hotmesh.jobs
         SET expired_at = CASE WHEN v_expire > 0 THEN v_now + v_expire * interval '1 second' END,
-            updated_at = v_now
+            updated_at = v_now,
+            status = CASE WHEN p_closing THEN 0 ELSE status END
         WHERE id = p_job_id
         RETURNING * INTO v_job;
         -- a hook still waiting when the job ended (an error or statusThreshold closed the job)

@@ -2,7 +2,7 @@
 -- engine_children (the transitions taken: codes, conditions, gates, YAML order),
 -- engine_settle (the semaphore) and engine_leg2's refusal of late items.
 BEGIN;
-SELECT plan(32);
+SELECT plan(37);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -271,6 +271,24 @@ SELECT is((pg_temp.job('s-1')).expired_at, hotmesh.now() + interval '1 second',
           'its completion tasks ran (it expires)');
 SELECT hotmesh.engine_settle((pg_temp.job('s-1')).id, 5);
 SELECT is(pg_temp.status('s-1'), 0, 'a completed job''s semaphore no longer moves');
+
+-- the last obligation closing: status and expiry in one update of the job row
+SELECT hotmesh.pub('casc', 'casc.start', '{"id": "s-2", "flag": true}');
+CREATE TEMP TABLE jobs_updated AS
+SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relid = 'hotmesh.jobs'::regclass;
+SELECT is(hotmesh.engine_settle((pg_temp.job('s-2')).id, -pg_temp.status('s-2')), '[]'::jsonb,
+          'settling the last obligations of a job without a parent: no work');
+SELECT is((SELECT t.n_tup_upd - u.n_tup_upd
+           FROM pg_stat_xact_user_tables t, jobs_updated u
+           WHERE t.relid = 'hotmesh.jobs'::regclass), 1::bigint,
+          'closing the job updates its row once (status and expiry together)');
+SELECT is(pg_temp.status('s-2'), 0, 'the closed job''s status is 0');
+SELECT ok((pg_temp.job('s-2')).expired_at IS NOT NULL
+          AND (pg_temp.job('s-2')).updated_at = hotmesh.now(),
+          'its expiry and its last move are set');
+SELECT throws_ok($$SELECT hotmesh.engine_complete((pg_temp.job('s-2')).id, NULL, true, true)$$,
+                 '22023', 'engine_complete: a persist run never closes the job',
+                 'a persist run that would close the job is refused');
 
 -- engine_leg2: late items change nothing -------------------------------------------------------
 
