@@ -32,14 +32,22 @@ def test_a_remote_server_has_no_cpu_figure_and_is_not_contacted():
 def test_bench_w1_reports_rates_ratios_and_cpu_costs(dsn):
     result = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "bench.py"), "--dsn", dsn, "--only", "w1",
-         "--workflows", "40", "--seconds", "1", "--clients", "2"],
+         "--workflows", "40", "--seconds", "1", "--clients", "2", "--rounds", "2"],
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert re.search(r"SKIP LOCKED queue step\s+\d+ messages/s \(CPU per message: server "
                      r"[\d.]+ ms, pgbench [\d.]+ ms\)", out), out
-    assert re.search(r"W1\s+40 workflows x 3 steps, 16 callbacks: \d+ workflows/s, \d+ steps/s "
-                     r"= \d+% of the queue-step ceiling", out), out
+    rounds = re.findall(r"W1 round (\d)/2: ceiling \d+ messages/s, W1 \d+ steps/s = (\d+)%; "
+                        r"CPU per step [\d.]+ ms, per message [\d.]+ ms", out)
+    assert [number for number, _ in rounds] == ["1", "2"], out  # each beside its own ceiling
+    median = re.search(r"W1\s+40 workflows x 3 steps, 16 callbacks: \d+ workflows/s, \d+ steps/s "
+                       r"= (\d+)% of the queue-step ceiling \(\d+ messages/s\) \(the median of 2 "
+                       r"rounds: (\d+)%, (\d+)%\)", out)
+    assert median, out
+    ratios = [int(ratio) for _, ratio in rounds]
+    assert [int(median.group(2)), int(median.group(3))] == ratios
+    assert int(median.group(1)) == sorted(ratios)[1]
     assert re.search(r"p50 [\d.]+ ms, p99 [\d.]+ ms", out), out
     cost = re.search(r"CPU per step: server ([\d.]+) ms \+ worker ([\d.]+) ms \+ publishing "
                      r"client ([\d.]+) ms = ([\d.]+) ms, ([\d.]+)x a queue-step message's", out)

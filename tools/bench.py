@@ -12,7 +12,10 @@ from the first publish to the last ack, and their ratio to the queue-step ceilin
 W1 (workflows): N workflows of 3 sequential worker steps; one worker process runs 16
 callbacks at once while the bench publishes (4 connections); figures are workflows/s, steps/s
 (and their ratio to the queue-step ceiling), commits per workflow (pg_stat_database), and the
-p50/p99 latency of a single workflow under light load (pubsub, one at a time).
+p50/p99 latency of a single workflow under light load (pubsub, one at a time). W1 runs in
+--rounds rounds (3), each right after a queue-step ceiling of its own, and the round with the
+median ratio is reported beside the ratios of all: this machine's speed drifts by a fifth
+within a minute, and a ceiling taken a minute earlier measured another machine.
 
 CPU (when the server runs on this machine): milliseconds of CPU per queue-step message
 (server and pgbench) and per W1 step (server, worker process, publishing client), and their
@@ -351,6 +354,45 @@ def bench_database(dsn: str | None):
         yield pg.dsn()
 
 
+def _has_cpu(w1: dict, queue: dict) -> bool:
+    return w1["server_cpu_ms_per_step"] is not None and bool(queue["server_cpu_ms"])
+
+
+def _step_cpu(w1: dict) -> float:
+    return (w1["server_cpu_ms_per_step"] + w1["worker_cpu_ms_per_step"]
+            + w1["client_cpu_ms_per_step"])
+
+
+def _message_cpu(queue: dict) -> float:
+    return queue["server_cpu_ms"] + queue["client_cpu_ms"]
+
+
+def report_w1(args: argparse.Namespace, rounds: list[dict]) -> None:
+    """W1's figures: those of the round with the median ratio (each round is measured beside
+    a ceiling of its own, taken just before it, so a slow spell of the machine weighs on
+    both), and the ratio of every round."""
+    w1 = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
+    queue = w1["ceiling"]
+    spread = (f" (the median of {len(rounds)} rounds: "
+              + ", ".join(f"{r['ratio']:.0%}" for r in rounds) + ")" if len(rounds) > 1 else "")
+    print(f"W1       {args.workflows} workflows x 3 steps, 16 callbacks: "
+          f"{w1['workflows_per_s']:.0f} workflows/s, {w1['steps_per_s']:.0f} steps/s "
+          f"= {w1['ratio']:.0%} of the queue-step ceiling ({queue['tps']:.0f} messages/s)"
+          + spread)
+    print(f"W1       {w1['commits_per_workflow']:.1f} commits per workflow; "
+          f"single workflow under light load: p50 {w1['p50_ms']:.1f} ms, "
+          f"p99 {w1['p99_ms']:.1f} ms")
+    print(f"W1       worker process CPU: {w1['worker_cpu_ms_per_step']:.2f} ms per step")
+    if _has_cpu(w1, queue):
+        # the cost of a step against a queue message's: when both runs kept the CPUs busy,
+        # this is what bounds the ratio of their rates
+        print(f"W1       CPU per step: server {w1['server_cpu_ms_per_step']:.2f} ms + "
+              f"worker {w1['worker_cpu_ms_per_step']:.2f} ms + publishing client "
+              f"{w1['client_cpu_ms_per_step']:.2f} ms = {_step_cpu(w1):.2f} ms, "
+              f"{_step_cpu(w1) / _message_cpu(queue):.1f}x a queue-step message's "
+              f"{_message_cpu(queue):.3f} ms")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -361,8 +403,13 @@ def main() -> int:
     parser.add_argument("--publishers", type=int, default=4,
                         help="concurrent publishing connections")
     parser.add_argument("--workflows", type=int, default=2000, help="W1 workflows")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="W1 rounds, each beside a ceiling of its own (the median is "
+                             "reported)")
     parser.add_argument("--only", choices=["streams", "w1"], help="run one part")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     with bench_database(args.dsn) as dsn:
         migrate(dsn)
@@ -387,26 +434,23 @@ def main() -> int:
                   f"= {ratio:.0%} of the queue-step ceiling "
                   f"(publishing alone {result['publish_per_s']:.0f}/s)")
         if args.only != "streams":
-            settle(dsn)
-            w1 = workflow_throughput(dsn, args.workflows, args.publishers)
-            ratio = w1["steps_per_s"] / queue["tps"]
-            print(f"W1       {args.workflows} workflows x 3 steps, 16 callbacks: "
-                  f"{w1['workflows_per_s']:.0f} workflows/s, {w1['steps_per_s']:.0f} steps/s "
-                  f"= {ratio:.0%} of the queue-step ceiling")
-            print(f"W1       {w1['commits_per_workflow']:.1f} commits per workflow; "
-                  f"single workflow under light load: p50 {w1['p50_ms']:.1f} ms, "
-                  f"p99 {w1['p99_ms']:.1f} ms")
-            print(f"W1       worker process CPU: {w1['worker_cpu_ms_per_step']:.2f} ms per step")
-            if w1["server_cpu_ms_per_step"] is not None and queue["server_cpu_ms"]:
-                # the cost of a step against a queue message's: when both runs kept the CPUs
-                # busy, this is what bounds the ratio of their rates
-                step = (w1["server_cpu_ms_per_step"] + w1["worker_cpu_ms_per_step"]
-                        + w1["client_cpu_ms_per_step"])
-                message = queue["server_cpu_ms"] + queue["client_cpu_ms"]
-                print(f"W1       CPU per step: server {w1['server_cpu_ms_per_step']:.2f} ms + "
-                      f"worker {w1['worker_cpu_ms_per_step']:.2f} ms + publishing client "
-                      f"{w1['client_cpu_ms_per_step']:.2f} ms = {step:.2f} ms, "
-                      f"{step / message:.1f}x a queue-step message's {message:.3f} ms")
+            rounds = []
+            for round_ in range(args.rounds):
+                if round_ > 0 or args.only != "w1":  # a ceiling measured right before it
+                    settle(dsn)
+                    queue = pgbench(dsn, QUEUE_SCRIPT, args.clients, args.seconds,
+                                    CPUMeter(dsn))
+                settle(dsn)
+                w1 = workflow_throughput(dsn, args.workflows, args.publishers)
+                w1["ratio"] = w1["steps_per_s"] / queue["tps"]
+                w1["ceiling"] = queue
+                rounds.append(w1)
+                print(f"W1 round {round_ + 1}/{args.rounds}: ceiling {queue['tps']:.0f} "
+                      f"messages/s, W1 {w1['steps_per_s']:.0f} steps/s = {w1['ratio']:.0%}"
+                      + (f"; CPU per step {_step_cpu(w1):.2f} ms, per message "
+                         f"{_message_cpu(queue):.3f} ms" if _has_cpu(w1, queue) else ""),
+                      flush=True)
+            report_w1(args, rounds)
     return 0
 
 
