@@ -369,6 +369,7 @@ class Worker:
         finally:
             self._reserved -= take
         if answered is None:
+            self._slot_free.set()  # the slots reserved are free again
             return None
         outcomes, following = answered
         self.counts["taken"] += len(following)
@@ -440,9 +441,7 @@ class Worker:
                     self.counts["lease_lost"] += 1
                     log.warning("worker %s: lease on message %s lost", self.guid, message.id)
 
-
 _RESPONSE_KEYS = frozenset(("data", "metadata", "status", "code"))
-
 
 def _engine_response(result: Any) -> EncodedResponse:
     """A callback's result as the engine's response: HotMesh's {metadata, data, status?,

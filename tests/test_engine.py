@@ -7,10 +7,12 @@ import asyncio
 import textwrap
 
 import pytest
+import psycopg
 from psycopg import sql
 
 from pyhotmesh import HotMesh
 from pyhotmesh.engine import DuplicateJobError, JobNotFoundError, PubSubTimeoutError
+from pyhotmesh.stream import Streams
 
 FAST = 0.05  # poll intervals in tests: NOTIFY does the work, polling is the safety net
 
@@ -143,6 +145,30 @@ async def test_answers_take_the_next_steps_but_never_more_than_the_free_slots(me
     leased = db.execute("SELECT count(*) FROM hotmesh.worker_streams WHERE app_id = 'seq'"
                         " AND stream_name = 'seq.double' AND responded_at IS NULL").fetchone()[0]
     assert leased == 0, "every step was answered, taken ones included"
+
+
+async def test_an_answer_that_fails_frees_its_slots_and_the_step_is_answered_again(
+        mesh, monkeypatch):
+    """An answer call that fails (the database gone for a moment) gives back the slots it
+    reserved for the steps it would take: the worker dequeues again, finds the step once its
+    lease ran out, and answers it. Before, the dequeue loop waited for a slot that nothing
+    would free, and the job never completed."""
+    failures = []
+    respond_next = Streams.respond_next
+
+    async def fail_once(self, *args, **kwargs):
+        if not failures:
+            failures.append(True)
+            await asyncio.sleep(0.05)  # in flight a while, as a call to the database is
+            raise psycopg.OperationalError("the connection dropped (injected)")
+        return await respond_next(self, *args, **kwargs)
+
+    monkeypatch.setattr(Streams, "respond_next", fail_once)
+    hm = await mesh("seq", SEQUENCE, [{"topic": "seq.double", "callback": double,
+                                       "concurrency": 1, "reclaim_delay": 300}])
+    output = await hm.pubsub("seq.start", {"n": 1}, timeout=30)
+    assert output["data"]["result"] == 8
+    assert failures == [True]
 
 
 async def test_only_an_instance_that_waits_listens_for_completions(mesh, db):
