@@ -242,6 +242,7 @@ class ManifestCompiler:
             # read, with its depth (its instance is the current address cut to that depth)
             compiled["reads"] = {k: graph.depth[k] for k in sorted(consumes_all[aid])
                                  if k in graph.depth}
+            compiled["reads_fields"] = _fields_at_zero(compiled["reads"], aid)
             compiled["reads_job"] = "$job" in consumes_all[aid]
         source = graph.source
         return {
@@ -697,6 +698,16 @@ def _has_expression(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_expression(v) for v in value)
     return False
+
+
+def _fields_at_zero(reads: dict[str, int], aid: str) -> str:
+    """The attribute fields of the nodes an activity reads (itself aside) when its address is
+    all zeros, as most are (no cycle iteration or kept-open hook in it): each read at its
+    depth d is field '<id>/' + ',0' * d. A Postgres text[] literal, so that the engine casts
+    it instead of building the list with a set-returning query for every evaluation."""
+    fields = [f"{key}/{',0' * depth}" for key, depth in sorted(reads.items()) if key != aid]
+    quoted = ('"' + field.replace("\\", "\\\\").replace('"', '\\"') + '"' for field in fields)
+    return "{" + ",".join(quoted) + "}"
 
 
 def _spreads_encoded(value: Any) -> str | None:

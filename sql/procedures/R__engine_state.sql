@@ -94,16 +94,25 @@ STABLE
 AS $$
 DECLARE
     v_activity_id text := p_definition ->> 'id';
+    v_fields      text[];
     v_nodes       jsonb;
 BEGIN
-    -- one statement: the attribute names of the nodes read, and their values
+    -- the attribute fields of the nodes read: at an address of zeros only (the usual), the
+    -- compiler's list (reads_fields, a text[] literal: a cast, no set-returning query);
+    -- else each read cut to its depth
+    IF p_needed IS NULL AND p_dad = repeat(',0', length(p_dad) / 2)
+       AND p_definition ? 'reads_fields' THEN
+        v_fields := (v_activity_id || '/' || p_dad)
+                    || (p_definition ->> 'reads_fields')::text[];
+    ELSE
+        v_fields := ARRAY[v_activity_id || '/' || p_dad] || ARRAY(
+            SELECT r.key || '/' || hotmesh.engine_dad_at(p_dad, r.value::integer)
+            FROM jsonb_each_text(coalesce(p_definition -> 'reads', '{}'::jsonb)) r
+            WHERE r.key <> v_activity_id AND (p_needed IS NULL OR r.key = ANY (p_needed)));
+    END IF;
     SELECT jsonb_object_agg(split_part(a.field, '/', 1), a.value) INTO v_nodes
     FROM hotmesh.jobs_attributes a
-    WHERE a.job_id = p_job.id
-      AND a.field = ANY (ARRAY[v_activity_id || '/' || p_dad] || ARRAY(
-              SELECT r.key || '/' || hotmesh.engine_dad_at(p_dad, r.value::integer)
-              FROM jsonb_each_text(coalesce(p_definition -> 'reads', '{}'::jsonb)) r
-              WHERE r.key <> v_activity_id AND (p_needed IS NULL OR r.key = ANY (p_needed))));
+    WHERE a.job_id = p_job.id AND a.field = ANY (v_fields);
     IF NOT coalesce((p_definition ->> 'reads_job')::boolean, true) THEN
         RETURN coalesce(v_nodes, '{}'::jsonb);  -- nothing reads $job: not built at all
     END IF;

@@ -2,7 +2,7 @@
 -- engine_save_node, engine_apply_job_maps and engine_eval (how the engine reads and writes a
 -- job's attributes).
 BEGIN;
-SELECT plan(43);
+SELECT plan(47);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -232,6 +232,26 @@ SELECT is(hotmesh.engine_context(pg_temp.j1(), 'a2', ',0,0,0') #>> '{$job,metada
           'the context carries the job metadata');
 SELECT is(hotmesh.engine_context(pg_temp.j1(), 'a2', ',5,5,5') - '$job', '{}'::jsonb,
           'nodes that were never saved are absent, not null');
+
+-- the compiler's reads_fields: the fields read at an address of zeros, cast, not built
+CREATE FUNCTION pg_temp.a2(p_reads_fields text) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT definition || jsonb_build_object('reads_fields', p_reads_fields)
+    FROM hotmesh.graph_activities WHERE app_id = 'state' AND activity_id = 'a2'
+$$;
+SELECT is(hotmesh.engine_context_of(pg_temp.j1(), pg_temp.a2('{"a1/,0,0"}'), ',0,0,0'),
+          hotmesh.engine_context(pg_temp.j1(), 'a2', ',0,0,0'),
+          'at an address of zeros the compiled fields give the context the reads give');
+SELECT is((SELECT array_agg(k ORDER BY k)
+           FROM jsonb_object_keys(hotmesh.engine_context_of(
+               pg_temp.j1(), pg_temp.a2('{"t1/,0"}'), ',0,0,0') - '$job') k),
+          ARRAY['a2', 't1'], 'at an address of zeros the compiled fields are the ones loaded');
+SELECT is(hotmesh.engine_context_of(pg_temp.j1(), pg_temp.a2('{"t1/,0"}'), ',0,1,0') -> 'a1',
+          '{"output": {"data": {"n": 21}}}'::jsonb,
+          'at any other address each read is cut to its depth (,0,1,0 reads a1 at ,0,1)');
+SELECT is((SELECT array_agg(k ORDER BY k)
+           FROM jsonb_object_keys(hotmesh.engine_context_of(
+               pg_temp.j1(), pg_temp.a2('{"t1/,0"}'), ',0,0,0', ARRAY['a1'])) k),
+          ARRAY['$job', 'a1', 'a2'], 'with p_needed the reads are filtered, not the compiled list');
 
 -- engine_eval -------------------------------------------------------------------------------
 
