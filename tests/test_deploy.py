@@ -67,6 +67,39 @@ async def test_redeploying_the_same_version_is_idempotent(hotmesh, db):
     assert db.execute("SELECT count(*) FROM hotmesh.app_versions").fetchone() == (1,)
 
 
+async def test_a_version_an_older_compiler_stored_deploys_again_unchanged_and_runs(dsn, db):
+    """Deploying on every start survives an upgrade: the same manifest is the same version
+    even though this compiler emits more (here: reads_fields, which releases before this one
+    did not write), and a job runs on the compiled graph as it was stored."""
+    seen = []
+
+    async def process(message: dict) -> dict:
+        seen.append(message["data"]["id"])  # mapped from t1 by the context of old form
+        return {"data": {}}
+
+    hotmesh = await HotMesh.init(
+        app_id="myapp", engine={"connection": dsn},
+        workers=[{"topic": "order.process", "callback": process}])
+    try:
+        await hotmesh.deploy(MYAPP)
+        db.execute("""
+            UPDATE hotmesh.app_versions
+            SET compiled = jsonb_set(compiled, '{graphs,0,activities,process}',
+                                     (compiled #> '{graphs,0,activities,process}')
+                                     - 'reads_fields'),
+                checksum = 'written by an older release'""")
+        db.execute("UPDATE hotmesh.graph_activities SET definition = definition - 'reads_fields'")
+        assert (await hotmesh.deploy(MYAPP)).status == "unchanged"
+        assert db.execute("SELECT count(*) FROM hotmesh.graph_activities"
+                          " WHERE definition ? 'reads_fields'").fetchone() == (0,)
+        await hotmesh.activate("1")
+        output = await hotmesh.pubsub("order.placed", {"id": "ORD-9"}, timeout=30)
+        assert output["metadata"]["js"] == 0
+        assert seen == ["ORD-9"]
+    finally:
+        await hotmesh.stop()
+
+
 async def test_a_changed_manifest_under_a_deployed_version_is_refused(hotmesh, tmp_path, db):
     await hotmesh.deploy(MYAPP)
     changed = tmp_path / "myapp.yaml"

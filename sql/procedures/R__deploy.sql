@@ -1,7 +1,8 @@
 -- Deploying and activating app versions.
 --
 -- deploy_version stores a compiled graph (from pyhotmesh.compiler) idempotently: the same
--- version with the same content is a no-op, with different content it is refused (a version
+-- version with the same content (compiled graph, or manifest) is a no-op, with different
+-- content it is refused (a version
 -- is immutable once deployed: deploy a new version instead). activate_version switches the
 -- app's active version; the engine runs new jobs on it.
 
@@ -18,6 +19,7 @@ DECLARE
     v_now      timestamptz := hotmesh.now();
     v_checksum text := md5(p_compiled::text);
     v_existing text;
+    v_existing_manifest jsonb;
     v_graph    jsonb;
 BEGIN
     IF coalesce(p_app_id, '') = '' OR coalesce(p_version, '') = '' THEN
@@ -41,11 +43,16 @@ BEGIN
 
     -- Serialise deploys of one version, so two deployers cannot both insert it.
     PERFORM 1 FROM hotmesh.apps WHERE app_id = p_app_id FOR UPDATE;
-    SELECT checksum INTO v_existing
+    SELECT checksum, manifest INTO v_existing, v_existing_manifest
     FROM hotmesh.app_versions
     WHERE app_id = p_app_id AND version = p_version;
     IF FOUND THEN
-        IF v_existing = v_checksum THEN
+        -- the same manifest is the same version, even when this compiler emits more than the
+        -- one that stored it (an upgraded deployer that deploys on every start): what is
+        -- stored stays, and the engine reads the compiled form of any release
+        IF v_existing = v_checksum
+           OR (p_manifest IS NOT NULL AND p_manifest <> '{}'::jsonb
+               AND v_existing_manifest = p_manifest) THEN
             RETURN 'unchanged';
         END IF;
         RAISE EXCEPTION 'version % of app % is already deployed with different content', p_version, p_app_id

@@ -1,7 +1,7 @@
 -- deploy_version and activate_version: idempotent deploys, refused conflicting redeploys,
 -- activation of known versions only.
 BEGIN;
-SELECT plan(17);
+SELECT plan(19);
 
 CREATE TEMP TABLE compiled AS
 SELECT $json${
@@ -48,6 +48,12 @@ SELECT is(hotmesh.deploy_version('shop', '1', '{"app": {}}', (SELECT doc FROM co
           'unchanged', 'deploying the same version again changes nothing');
 SELECT is((SELECT count(*)::int FROM hotmesh.graph_activities WHERE app_id = 'shop'), 2,
           'an unchanged redeploy adds no rows');
+SELECT is(hotmesh.deploy_version('shop', '1', '{"app": {}}',
+              jsonb_set((SELECT doc FROM compiled), '{graphs,0,activities,w1,reads_fields}',
+                        '"{}"')),
+          'unchanged', 'the same manifest compiled by a newer compiler is the same version');
+SELECT is((SELECT compiled FROM hotmesh.app_versions WHERE app_id = 'shop' AND version = '1'),
+          (SELECT doc FROM compiled), 'and the compiled graph stored stays as it was');
 SELECT throws_ok(
     $$SELECT hotmesh.deploy_version('shop', '1', '{}',
           jsonb_set((SELECT doc FROM compiled), '{graphs,0,publishes}', '"other"'))$$,
