@@ -441,7 +441,9 @@ class Worker:
                     self.counts["lease_lost"] += 1
                     log.warning("worker %s: lease on message %s lost", self.guid, message.id)
 
+
 _RESPONSE_KEYS = frozenset(("data", "metadata", "status", "code"))
+
 
 def _engine_response(result: Any) -> EncodedResponse:
     """A callback's result as the engine's response: HotMesh's {metadata, data, status?,

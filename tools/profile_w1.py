@@ -55,9 +55,6 @@ BEGIN
     END LOOP;
 END
 $$;
-
-SELECT count(*) FILTER (WHERE status = 0) AS completed FROM hotmesh.jobs;
-
 """
 
 # under load (--batch K): K pubs, then for each step a dequeue of K and one answer of K
@@ -84,7 +81,10 @@ BEGIN
     END LOOP;
 END
 $$;
+"""
 
+# run after either loop: every workflow must have completed
+COMPLETED = """
 SELECT count(*) FILTER (WHERE status = 0) AS completed FROM hotmesh.jobs;
 
 """
@@ -116,7 +116,7 @@ def count(pg: ThrowawayPostgres, template: Path, workflows: int, batch: int,
     result = subprocess.run(
         command, capture_output=True, text=True,
         input=(LOOP.format(workflows=workflows) if batch == 1
-               else BATCHED_LOOP.format(rounds=workflows // batch, batch=batch)),
+               else BATCHED_LOOP.format(rounds=workflows // batch, batch=batch)) + COMPLETED,
         user=pg._user.pw_uid if pg._user else None,
         group=pg._user.pw_gid if pg._user else None,
         extra_groups=[] if pg._user else None, cwd=pg.datadir)

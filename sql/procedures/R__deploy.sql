@@ -2,9 +2,8 @@
 --
 -- deploy_version stores a compiled graph (from pyhotmesh.compiler) idempotently: the same
 -- version with the same content (compiled graph, or manifest) is a no-op, with different
--- content it is refused (a version
--- is immutable once deployed: deploy a new version instead). activate_version switches the
--- app's active version; the engine runs new jobs on it.
+-- content it is refused (a version is immutable once deployed: deploy a new version instead).
+-- activate_version switches the app's active version; the engine runs new jobs on it.
 
 CREATE OR REPLACE FUNCTION hotmesh.deploy_version(
     p_app_id text,
