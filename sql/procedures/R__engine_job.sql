@@ -231,6 +231,7 @@ DECLARE
     v_md     jsonb;
     v_notice jsonb;
     v_output jsonb;
+    v_channel text;
 BEGIN
     IF p_closing AND p_persist THEN
         RAISE EXCEPTION 'engine_complete: a persist run never closes the job'
@@ -268,17 +269,21 @@ BEGIN
     END IF;
 
     -- the notification carries the job's output when it fits (NOTIFY payloads end at 8000
-    -- bytes), so a waiter need not read it back
-    v_notice := jsonb_build_object(
-        'type', 'job', 'jid', v_job.key, 'gid', v_job.gid, 'topic', v_job.topic,
-        'publishes', v_graph ->> 'publishes',
-        'status', CASE WHEN p_error IS NOT NULL THEN 'error' ELSE 'done' END);
-    v_output := jsonb_build_object('metadata', hotmesh.engine_job_metadata(v_job),
-                                   'data', hotmesh.engine_job_data(v_job.id));
-    IF octet_length(v_output::text) <= 6000 THEN
-        v_notice := v_notice || jsonb_build_object('output', v_output);
+    -- bytes), so a waiter need not read it back; it is built only when someone listens
+    -- (pubsub, sub, wait_for): most jobs complete unwatched
+    v_channel := hotmesh.job_channel(v_job.app_id);
+    IF hotmesh.channel_listened(v_channel) THEN
+        v_notice := jsonb_build_object(
+            'type', 'job', 'jid', v_job.key, 'gid', v_job.gid, 'topic', v_job.topic,
+            'publishes', v_graph ->> 'publishes',
+            'status', CASE WHEN p_error IS NOT NULL THEN 'error' ELSE 'done' END);
+        v_output := jsonb_build_object('metadata', hotmesh.engine_job_metadata(v_job),
+                                       'data', hotmesh.engine_job_data(v_job.id));
+        IF octet_length(v_output::text) <= 6000 THEN
+            v_notice := v_notice || jsonb_build_object('output', v_output);
+        END IF;
+        PERFORM pg_notify(v_channel, v_notice::text);
     END IF;
-    PERFORM hotmesh.notify_listeners(hotmesh.job_channel(v_job.app_id), v_notice::text);
 
     -- an awaiting parent receives the result as its await activity's leg 2
     IF v_md ? 'pj' AND coalesce((v_md ->> 'px')::boolean, false) = false THEN

@@ -34,6 +34,22 @@ BEGIN
 END
 $$;
 
+-- Whether a consumer waits on the channel, for a publisher whose payload costs something to
+-- build (a job's completion notice carries its output): it builds it only then. The
+-- publisher's shared lock is taken as notify_listeners takes it (held to commit), so the
+-- protocol above holds: a consumer registering meanwhile waits for this transaction.
+CREATE OR REPLACE FUNCTION hotmesh.channel_listened(p_channel text)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_done text;
+BEGIN
+    v_done := pg_advisory_xact_lock_shared(hotmesh.stream_listener_lock(p_channel))::text;
+    RETURN EXISTS (SELECT 1 FROM hotmesh.stream_listeners l WHERE l.channel = p_channel);
+END
+$$;
+
 -- A consumer waits on the channel from now on (p_backend_pid: its LISTEN session); true when
 -- registered.
 --

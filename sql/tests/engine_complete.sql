@@ -3,7 +3,7 @@
 -- engine_emit) and job_channel. The completion NOTIFY itself is sent at commit, so a test that
 -- rolls back cannot observe it.
 BEGIN;
-SELECT plan(40);
+SELECT plan(44);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -417,6 +417,26 @@ $$;
 
 SELECT is(hotmesh.job_channel('shop'), 'hotmesh_j_' || md5('shop'),
           'an app''s completions are announced on hotmesh_j_<md5 of the app id>');
+
+-- the notice (the job's output read back and serialised) is built only when someone listens
+SET LOCAL track_functions = 'pl';
+CREATE FUNCTION pg_temp.output_reads() RETURNS bigint LANGUAGE sql AS $$
+    SELECT coalesce((SELECT calls FROM pg_stat_xact_user_functions
+                     WHERE schemaname = 'hotmesh' AND funcname = 'engine_job_data'), 0)
+$$;
+CREATE TEMP TABLE reads_before (n bigint);
+SELECT hotmesh.pub('done', 'done.expire', '{"id": "quiet-1"}');
+INSERT INTO reads_before SELECT pg_temp.output_reads();
+SELECT is(pg_temp.respond('quiet-1', '{"data": {"v": 1}}'), 'applied', 'a job nobody waits for');
+SELECT is(pg_temp.output_reads() - (SELECT n FROM reads_before), 0::bigint,
+          'completes without building a notice: nobody listens on the app''s channel');
+SELECT hotmesh.listen_idle(hotmesh.job_channel('done'), 'waiter', pg_backend_pid());
+SELECT hotmesh.pub('done', 'done.expire', '{"id": "watched-1"}');
+UPDATE reads_before SET n = pg_temp.output_reads();
+SELECT is(pg_temp.respond('watched-1', '{"data": {"v": 1}}'), 'applied', 'a job someone waits for');
+SELECT cmp_ok(pg_temp.output_reads() - (SELECT n FROM reads_before), '>', 0::bigint,
+              'completes with its output read into the notice');
+DELETE FROM hotmesh.stream_listeners WHERE consumer = 'waiter';
 
 -- Expiry ----------------------------------------------------------------------------------------
 

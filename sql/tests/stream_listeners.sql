@@ -1,7 +1,7 @@
 -- Consumers waiting on a channel: listen_idle, listen_busy, notify_listeners and the advisory
 -- locks that close the race between a consumer going idle and a publisher skipping NOTIFY.
 BEGIN;
-SELECT plan(11);
+SELECT plan(14);
 
 SELECT is(hotmesh.stream_listener_lock('hotmesh_w_a'), hotmesh.stream_listener_lock('hotmesh_w_a'),
           'a channel always maps to the same advisory lock');
@@ -49,6 +49,18 @@ SELECT ok(EXISTS (
     SELECT 1 FROM pg_locks
     WHERE locktype = 'advisory' AND mode = 'ShareLock' AND granted AND pid = pg_backend_pid()),
     'publishers hold the shared channel lock until they commit');
+
+
+-- channel_listened: the check alone, under the same shared lock
+SELECT is(hotmesh.channel_listened('hotmesh_w_a'), true, 'a channel with a listener is listened');
+SELECT is(hotmesh.channel_listened('hotmesh_w_none'), false,
+          'a channel without one is not');
+SELECT is((SELECT count(*)::int FROM pg_locks
+           WHERE locktype = 'advisory' AND mode = 'ShareLock' AND granted
+             AND pid = pg_backend_pid()
+             AND ((classid::bigint << 32) | objid::bigint)
+                 = hotmesh.stream_listener_lock('hotmesh_w_none')),
+          1, 'the check holds that channel''s shared lock until commit, as a publisher does');
 
 SELECT * FROM finish();
 ROLLBACK;
