@@ -49,10 +49,14 @@ BEGIN
     SELECT count(*), array_agg(id) FILTER (WHERE dead) INTO v_count, v_dead FROM reclaimed;
 
     -- the jobs of dead-lettered engine messages get the failure as the worker's response
-    PERFORM hotmesh.engine_fail_message(
-        s, jsonb_build_object('message', s.dead_letter_reason, 'code', 500))
-    FROM hotmesh.worker_streams s
-    WHERE s.id = ANY (v_dead);
+    -- (only when there are some: with none, the statement was planned anew on every call,
+    -- a plan for a NULL list being the cheapest there is)
+    IF v_dead IS NOT NULL THEN
+        PERFORM hotmesh.engine_fail_message(
+            s, jsonb_build_object('message', s.dead_letter_reason, 'code', 500))
+        FROM hotmesh.worker_streams s
+        WHERE s.id = ANY (v_dead);
+    END IF;
     RETURN v_count;
 END
 $$;

@@ -2,7 +2,7 @@
 -- engine_save_node, engine_apply_job_maps and engine_eval (how the engine reads and writes a
 -- job's attributes).
 BEGIN;
-SELECT plan(47);
+SELECT plan(48);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -142,6 +142,9 @@ SELECT is(hotmesh.engine_dad_at(',0,1', NULL), NULL, 'no depth gives no address'
 SELECT is((SELECT l.lanname::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
            WHERE p.oid = 'hotmesh.engine_dad_at(text, integer)'::regprocedure), 'sql',
           'engine_dad_at is plain SQL (inlined into engine_context_of''s query)');
+SELECT ok((SELECT p.proconfig @> ARRAY['plan_cache_mode=force_generic_plan'] FROM pg_proc p
+           WHERE p.oid = 'hotmesh.engine_context_of(hotmesh.jobs, jsonb, text, text[])'::regprocedure),
+          'engine_context_of reads with the one generic plan (no planning per call)');
 
 -- A job whose trigger ran (j1: t1 at ,0; a1 at ,0,0 waits for its worker) -----------------
 

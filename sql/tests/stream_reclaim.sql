@@ -1,6 +1,6 @@
 -- hotmesh.stream_reclaim: expired leases come back, until reclaimCount dead-letters them.
 BEGIN;
-SELECT plan(31);
+SELECT plan(35);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -110,6 +110,45 @@ SELECT is((SELECT array_agg(message ->> 'n' ORDER BY message ->> 'n') FROM hotme
            WHERE stream_name = 'limit' AND reclaims = 1),
           ARRAY['e1', 'e2'], 'the leases that expired first are reclaimed first');
 SELECT is(hotmesh.stream_reclaim('shop', 'limit', 2), 1, 'the next call reclaims the rest');
+
+-- An engine's worker message dead-lettered by a reclaim fails its activity, and so its job --
+
+-- graph: t1 -> w1 (worker on topic rc.work); the compiled form is written by hand
+SELECT hotmesh.deploy_version('rc', '1', '{}', $json${
+  "app": {"id": "rc", "version": "1", "settings": {}},
+  "graphs": [{
+    "subscribes": "rc.start", "publishes": null, "trigger": "t1",
+    "activities": {
+      "t1": {"id": "t1", "type": "trigger", "depth": 1, "ancestors": [], "children": ["w1"],
+             "expressions": {}, "maps": {}, "settings": {}, "reads": {}, "reads_job": false,
+             "conditional": false},
+      "w1": {"id": "w1", "type": "worker", "depth": 2, "ancestors": ["t1"], "parent": "t1",
+             "children": [], "expressions": {"topic": {"sql": "CAST('\"rc.work\"' AS JSONB)",
+             "value": "rc.work"}}, "maps": {}, "settings": {}, "reads": {},
+             "reads_job": false, "conditional": false}
+    },
+    "transitions": {"t1": [{"to": "w1", "codes": [200], "gate": "and", "condition": null}]},
+    "hooks": {}
+  }]
+}$json$::jsonb);
+SELECT hotmesh.activate_version('rc', '1');
+SELECT hotmesh.pub('rc', 'rc.start', '{}', '{"metadata": {"jid": "rc-1"}}');
+SELECT hotmesh.pub('rc', 'rc.start', '{}', '{"metadata": {"jid": "rc-2"}}');
+-- rc-1's message may not be reclaimed at all; rc-2's may be once
+UPDATE hotmesh.worker_streams SET reclaim_count = CASE job_key WHEN 'rc-1' THEN 0 ELSE 1 END
+WHERE app_id = 'rc';
+SELECT hotmesh.stream_dequeue('rc', 'rc.work', 'c1', 2, 1000);
+SELECT hotmesh.advance_test_clock('1 second');
+
+SELECT is(hotmesh.stream_reclaim('rc', 'rc.work'), 2, 'both expired leases are reclaimed');
+SELECT results_eq($$SELECT key, status FROM hotmesh.jobs WHERE app_id = 'rc' ORDER BY key$$,
+                  $$VALUES ('rc-1'::text, 0), ('rc-2'::text, 1)$$,
+                  'the job whose message was dead-lettered ends; the other still runs');
+SELECT is((SELECT context #>> '{metadata,err,message}' FROM hotmesh.jobs WHERE key = 'rc-1'),
+          'lease expired 1 times (reclaimCount 0)',
+          'the job ends with the dead letter''s reason as its error');
+SELECT is((SELECT responded_at FROM hotmesh.worker_streams WHERE job_key = 'rc-1'),
+          hotmesh.now(), 'the dead-lettered message counts as answered');
 
 SELECT * FROM finish();
 ROLLBACK;
