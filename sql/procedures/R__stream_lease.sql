@@ -4,6 +4,11 @@
 -- so one call serves one message or a batch. A message whose lease was lost (reclaimed and
 -- perhaps delivered again) is left alone and missing from the result: a late consumer can
 -- never ack or extend somebody else's delivery.
+--
+-- Each runs its statement with the session's one generic plan (a nested loop over the ids
+-- held). Left to choose, Postgres planned the ack anew on 4,395 of 10,861 calls in the
+-- streams benchmark (0.2 ms a plan, more than the update itself): a plan made for the list at
+-- hand looks cheaper than the generic one, which assumes a list of ten.
 
 -- Ack: the message is done. The row is kept (expired_at set) until retention prunes it.
 CREATE OR REPLACE FUNCTION hotmesh.stream_ack(
@@ -13,6 +18,7 @@ CREATE OR REPLACE FUNCTION hotmesh.stream_ack(
 )
 RETURNS SETOF bigint
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM hotmesh.check_lease_arrays(p_ids, p_deliveries);
@@ -39,6 +45,7 @@ CREATE OR REPLACE FUNCTION hotmesh.stream_heartbeat(
 )
 RETURNS SETOF bigint
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM hotmesh.check_lease_arrays(p_ids, p_deliveries);
@@ -78,6 +85,7 @@ CREATE OR REPLACE FUNCTION hotmesh.stream_release(
 )
 RETURNS SETOF bigint
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM hotmesh.check_lease_arrays(p_ids, p_deliveries);

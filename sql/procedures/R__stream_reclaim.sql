@@ -4,7 +4,9 @@
 -- reclaim_count times; the expiry after that dead-letters it (kept for inspection, never
 -- dropped). Rows another session holds are skipped, not waited for.
 -- Returns the number of messages reclaimed or dead-lettered.
-
+--
+-- Its statements run with the session's one generic plan (see stream_dequeue): left to
+-- choose, Postgres planned the expiry scan anew on nearly every call.
 CREATE OR REPLACE FUNCTION hotmesh.stream_reclaim(
     p_app_id text,
     p_stream text,
@@ -12,6 +14,7 @@ CREATE OR REPLACE FUNCTION hotmesh.stream_reclaim(
 )
 RETURNS integer
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_now   timestamptz := hotmesh.now();

@@ -1,6 +1,6 @@
 -- hotmesh.stream_dequeue: batches, order, visibility, isolation, leases and argument errors.
 BEGIN;
-SELECT plan(42);
+SELECT plan(44);
 
 SET LOCAL hotmesh.clock = 'test';
 SELECT hotmesh.set_test_clock('2030-01-01 00:00:00+00');
@@ -164,6 +164,19 @@ SELECT is((SELECT count(*) FROM hotmesh.stream_dequeue('shop', 'soft', 'c1', 1, 
           1::bigint, 'a claim with p_durable false');
 SELECT is(current_setting('synchronous_commit'), 'off',
           'p_durable false: this transaction commits without waiting for the flush');
+SET LOCAL synchronous_commit = on;
+
+-- the queue's statements run with the session's one generic plan, not a plan per call
+SELECT is((SELECT string_agg(p.proname, ', ' ORDER BY p.proname) FROM pg_proc p
+           WHERE p.pronamespace = 'hotmesh'::regnamespace AND p.proname LIKE 'stream\_%'
+             AND p.proconfig @> ARRAY['plan_cache_mode=force_generic_plan']),
+          'stream_ack, stream_dequeue, stream_heartbeat, stream_reclaim, stream_release',
+          'dequeue, reclaim, ack, heartbeat and release keep one generic plan');
+SET LOCAL synchronous_commit = on;
+SELECT hotmesh.stream_publish('shop', 'sync', '{"n": 1}');
+SELECT hotmesh.stream_dequeue('shop', 'sync', 'c1', 1, 1000, p_durable => false);
+SELECT is(current_setting('synchronous_commit'), 'off',
+          'the claim''s synchronous_commit outlives the function''s own plan setting');
 SET LOCAL synchronous_commit = on;
 
 SELECT * FROM finish();
