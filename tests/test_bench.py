@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -38,14 +39,16 @@ def test_bench_w1_reports_rates_ratios_and_cpu_costs(dsn):
     out = result.stdout
     assert re.search(r"SKIP LOCKED queue step\s+\d+ messages/s \(CPU per message: server "
                      r"[\d.]+ ms, pgbench [\d.]+ ms\)", out), out
-    rounds = re.findall(r"W1 round (\d)/2: ceiling \d+ messages/s, W1 \d+ steps/s = (\d+)%; "
-                        r"CPU per step [\d.]+ ms, per message [\d.]+ ms", out)
-    assert [number for number, _ in rounds] == ["1", "2"], out  # each beside its own ceiling
+    rounds = re.findall(r"W1 round (\d)/2: ceiling (\d+) before, (\d+) after, W1 \d+ steps/s "
+                        r"= (\d+)%; CPU per step [\d.]+ ms, per message [\d.]+ ms", out)
+    # each between two ceilings of its own: the one after a round is the next one's before
+    assert [number for number, *_ in rounds] == ["1", "2"], out
+    assert rounds[0][2] == rounds[1][1], out
     median = re.search(r"W1\s+40 workflows x 3 steps, 16 callbacks: \d+ workflows/s, \d+ steps/s "
                        r"= (\d+)% of the queue-step ceiling \(\d+ messages/s\) \(the median of 2 "
                        r"rounds: (\d+)%, (\d+)%\)", out)
     assert median, out
-    ratios = [int(ratio) for _, ratio in rounds]
+    ratios = [int(ratio) for *_, ratio in rounds]
     assert [int(median.group(2)), int(median.group(3))] == ratios
     assert int(median.group(1)) == sorted(ratios)[1]
     assert re.search(r"p50 [\d.]+ ms, p99 [\d.]+ ms", out), out
@@ -54,3 +57,13 @@ def test_bench_w1_reports_rates_ratios_and_cpu_costs(dsn):
     assert cost, out
     server, worker, client, total, times = map(float, cost.groups())
     assert server > 0 and abs(server + worker + client - total) < 0.02 and times > 0
+
+
+def test_a_round_is_measured_against_the_mean_of_the_ceilings_around_it():
+    from bench import bracket
+    assert bracket({"tps": 6000.0, "server_cpu_ms": 0.2, "client_cpu_ms": 0.03},
+                   {"tps": 5000.0, "server_cpu_ms": 0.3, "client_cpu_ms": 0.05}) == \
+        pytest.approx({"tps": 5500.0, "server_cpu_ms": 0.25, "client_cpu_ms": 0.04})
+    # a remote server has no CPU figure: the mean has none either
+    assert bracket({"tps": 10.0, "server_cpu_ms": None}, {"tps": 20.0, "server_cpu_ms": None}) \
+        == {"tps": 15.0, "server_cpu_ms": None}

@@ -13,9 +13,9 @@ W1 (workflows): N workflows of 3 sequential worker steps; one worker process run
 callbacks at once while the bench publishes (4 connections); figures are workflows/s, steps/s
 (and their ratio to the queue-step ceiling), commits per workflow (pg_stat_database), and the
 p50/p99 latency of a single workflow under light load (pubsub, one at a time). W1 runs in
---rounds rounds (3), each right after a queue-step ceiling of its own, and the round with the
-median ratio is reported beside the ratios of all: this machine's speed drifts by a fifth
-within a minute, and a ceiling taken a minute earlier measured another machine.
+--rounds rounds (5), each between two queue-step ceilings (its ratio is to their mean), and the
+round with the median ratio is reported beside the ratios of all: this machine's speed drifts
+by a fifth within a minute, and a ceiling taken a minute earlier measured another machine.
 
 CPU (when the server runs on this machine): milliseconds of CPU per queue-step message
 (server and pgbench) and per W1 step (server, worker process, publishing client), and their
@@ -367,10 +367,22 @@ def _message_cpu(queue: dict) -> float:
     return queue["server_cpu_ms"] + queue["client_cpu_ms"]
 
 
+def queue_ceiling(dsn: str, args: argparse.Namespace) -> dict[str, float | None]:
+    settle(dsn)
+    return pgbench(dsn, QUEUE_SCRIPT, args.clients, args.seconds, CPUMeter(dsn))
+
+
+def bracket(before: dict, after: dict) -> dict[str, float | None]:
+    """The ceiling a W1 round ran beside: the mean of those measured right before and right
+    after it (the machine's speed drifts within a minute, both ways)."""
+    return {key: None if before[key] is None or after[key] is None
+            else (before[key] + after[key]) / 2 for key in before}
+
+
 def report_w1(args: argparse.Namespace, rounds: list[dict]) -> None:
     """W1's figures: those of the round with the median ratio (each round is measured beside
-    a ceiling of its own, taken just before it, so a slow spell of the machine weighs on
-    both), and the ratio of every round."""
+    ceilings of its own, taken just before and just after it, so a slow spell of the machine
+    weighs on both), and the ratio of every round."""
     w1 = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
     queue = w1["ceiling"]
     spread = (f" (the median of {len(rounds)} rounds: "
@@ -403,9 +415,8 @@ def main() -> int:
     parser.add_argument("--publishers", type=int, default=4,
                         help="concurrent publishing connections")
     parser.add_argument("--workflows", type=int, default=2000, help="W1 workflows")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="W1 rounds, each beside a ceiling of its own (the median is "
-                             "reported)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="W1 rounds, each between two ceilings (the median is reported)")
     parser.add_argument("--only", choices=["streams", "w1"], help="run one part")
     args = parser.parse_args()
     if args.rounds < 1:
@@ -435,21 +446,23 @@ def main() -> int:
                   f"(publishing alone {result['publish_per_s']:.0f}/s)")
         if args.only != "streams":
             rounds = []
+            if args.only != "w1":  # the streams runs came between: a ceiling for round 1
+                queue = queue_ceiling(dsn, args)
             for round_ in range(args.rounds):
-                if round_ > 0 or args.only != "w1":  # a ceiling measured right before it
-                    settle(dsn)
-                    queue = pgbench(dsn, QUEUE_SCRIPT, args.clients, args.seconds,
-                                    CPUMeter(dsn))
                 settle(dsn)
                 w1 = workflow_throughput(dsn, args.workflows, args.publishers)
-                w1["ratio"] = w1["steps_per_s"] / queue["tps"]
-                w1["ceiling"] = queue
+                after = queue_ceiling(dsn, args)  # also the ceiling before the next round
+                w1["ceiling"] = bracket(queue, after)
+                w1["ratio"] = w1["steps_per_s"] / w1["ceiling"]["tps"]
                 rounds.append(w1)
-                print(f"W1 round {round_ + 1}/{args.rounds}: ceiling {queue['tps']:.0f} "
-                      f"messages/s, W1 {w1['steps_per_s']:.0f} steps/s = {w1['ratio']:.0%}"
+                print(f"W1 round {round_ + 1}/{args.rounds}: ceiling {queue['tps']:.0f} before, "
+                      f"{after['tps']:.0f} after, W1 {w1['steps_per_s']:.0f} steps/s "
+                      f"= {w1['ratio']:.0%}"
                       + (f"; CPU per step {_step_cpu(w1):.2f} ms, per message "
-                         f"{_message_cpu(queue):.3f} ms" if _has_cpu(w1, queue) else ""),
+                         f"{_message_cpu(w1['ceiling']):.3f} ms"
+                         if _has_cpu(w1, w1["ceiling"]) else ""),
                       flush=True)
+                queue = after
             report_w1(args, rounds)
     return 0
 
