@@ -5,6 +5,7 @@ from .compiler import CompileError
 from .dba import DBA
 from .engine import Deployment, DeploymentError, HotMesh
 from .errors import ConfigurationError, HotMeshError, MigrationError
+from .event_loop import run
 from .quorum import QuorumError
 from .telemetry import configure_logging
 from .throttle import ThrottleError
@@ -15,5 +16,5 @@ configure_logging()  # HMSH_LOGLEVEL: the level of the pyhotmesh logger (only th
 __all__ = [
     "CompileError", "ConfigurationError", "DBA", "Deployment", "DeploymentError", "HotMesh",
     "HotMeshError", "MigrationError", "QuorumError", "ThrottleError", "Worker",
-    "CodecError", "DecodeOnly", "KeyedCodec",
+    "CodecError", "DecodeOnly", "KeyedCodec", "run",
 ]

@@ -8,7 +8,6 @@ state is shown with the plain SQL query of the README.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -19,6 +18,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from .engine import HotMesh
+from .event_loop import run
 from .local_postgres import LocalPostgres
 from .migrate import migrate
 
@@ -116,5 +116,5 @@ async def run_demo(dsn: str) -> list[dict]:
 
 def main(datadir: str = ".hotmesh") -> int:
     with demo_database(Path(datadir)) as dsn:
-        asyncio.run(run_demo(dsn))
+        run(run_demo(dsn))  # on uvloop when it is installed, as a worker host should
     return 0

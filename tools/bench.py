@@ -22,6 +22,9 @@ CPU (when the server runs on this machine): milliseconds of CPU per queue-step m
 ratio. When both runs keep the CPUs busy, that ratio is what bounds W1's ratio of rates; when
 the ceiling is bound by the disk's flushes instead, it is not.
 
+The worker and publishing processes run on pyhotmesh.run: on uvloop when it is installed (as
+`make setup` does; HOTMESH_EVENT_LOOP=asyncio for asyncio's own loop).
+
 Runs on its own throwaway Postgres unless --dsn is given (then it creates a scratch database).
 """
 
@@ -51,6 +54,7 @@ from psycopg.conninfo import make_conninfo  # noqa: E402
 from psycopg_pool import AsyncConnectionPool  # noqa: E402
 
 from pyhotmesh.engine import HotMesh  # noqa: E402
+from pyhotmesh.event_loop import loop_name, run as run_loop  # noqa: E402
 from pyhotmesh.local_postgres import (  # noqa: E402
     LocalPostgresError, ThrowawayPostgres, find_bindir, libpq_environment)
 from pyhotmesh.migrate import migrate  # noqa: E402
@@ -168,7 +172,7 @@ def _publisher(dsn: str, topic: str, count: int, connections: int) -> None:
         await asyncio.gather(*(lane() for _ in range(connections)))
         await pool.close()
 
-    asyncio.run(run())
+    run_loop(run())
 
 
 def _consumer(dsn: str, topic: str, count: int, concurrency: int, done: "multiprocessing.Queue") -> None:
@@ -194,7 +198,7 @@ def _consumer(dsn: str, topic: str, count: int, concurrency: int, done: "multipr
         done.put(time.time())
         await worker.stop()
 
-    asyncio.run(run())
+    run_loop(run())
 
 
 def stream_throughput(dsn: str, count: int, concurrency: int, publishers: int) -> dict[str, float]:
@@ -261,7 +265,7 @@ def _w1_worker(dsn: str, ready: "multiprocessing.Event", stop: "multiprocessing.
             await asyncio.sleep(0.05)
         await hotmesh.stop()
 
-    asyncio.run(run())
+    run_loop(run())
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu.put(usage.ru_utime + usage.ru_stime)
 
@@ -326,7 +330,7 @@ def workflow_throughput(dsn: str, workflows: int, publishers: int) -> dict[str, 
     try:
         if not ready.wait(60):
             raise RuntimeError("the W1 worker process did not start")
-        result = asyncio.run(_w1_run(dsn, workflows, publishers))
+        result = run_loop(_w1_run(dsn, workflows, publishers))
     finally:
         stop.set()
         worker.join(60)
@@ -428,7 +432,7 @@ def main() -> int:
             version = conn.execute("SHOW server_version").fetchone()[0]
         print(f"PostgreSQL {version}, {os.cpu_count()} CPUs; pgbench {args.clients} clients "
               f"x {args.seconds} s; streams: {args.messages} messages, "
-              f"{args.publishers} publishing connections")
+              f"{args.publishers} publishing connections; event loop: {loop_name()}")
         ceiling = ceilings(dsn, args.clients, args.seconds)
         queue = ceiling["queue_step"]
         print(f"ceiling  insert transaction        {ceiling['insert']['tps']:>9.0f} tx/s")
